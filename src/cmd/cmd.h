@@ -1,0 +1,11 @@
+/* cmd.h — the subcommands of the berth binary. Each returns the process exit status. */
+#ifndef BERTH_CMD_H
+#define BERTH_CMD_H
+
+#define BERTH_VERSION "0.1.0"
+
+int cmd_server(int argc, char **argv);
+int cmd_kubeconfig(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+#endif
