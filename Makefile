@@ -93,7 +93,12 @@ check-full: deps
 		LDLIBS="-fsanitize=address,undefined" all unit
 	@BERTH_FULL=1 tests/run.sh
 
-bench: all
+# bench/<name>.c -> build/bench/<name>: standalone benchmark programs, not needed by `all`.
+$(B)/bench/%: bench/%.c $(LIBS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+
+bench: all $(B)/bench/sqlite_floor
 	bench/api.sh
 
 clean:
