@@ -16,13 +16,16 @@
  *
  * Locks, in the order they nest:
  *   qmu        the writer queue
- *   commit_mu  the writer connection, the watch lists and the compaction pins; it is held from
+ *   the commit lock (commit_lock/commit_unlock)
+ *              the writer connection, the watch lists and the compaction pins; it is held from
  *              BEGIN to the end of event delivery, and around every watch callback, which is
  *              what makes callbacks of one watcher serial, in order, and makes cancel wait for
- *              a running callback.
+ *              a running callback. It is a FIFO ticket lock: a long replay gives it up between
+ *              chunks, and with a plain mutex the replayer would just take it straight back.
+ *   tmu        the ticket lock's own state (leaf, held only inside commit_lock & co)
  *   rmu, cmu   the reader pool, the compactor's wake-up (leaves)
- * A thread that holds commit_mu (so: any watch callback) records it in tls_holder, so that a
- * callback that calls back into the store does not deadlock on it (see sq_watch_cancel).
+ * A thread that holds the commit lock (so: any watch callback) records it in tls_holder, so
+ * that a callback calling back into the store does not deadlock on it (see sq_watch_cancel).
  *
  * Reads (get, list, replay) use a pool of reader connections, so they never wait for a commit.
  */
@@ -43,9 +46,14 @@
 #include "store/internal.h"
 
 #define SCHEMA_VERSION 1
-#define MAX_BATCH 128         /* writes per group commit */
-#define REPLAY_CHUNK 1024     /* events replayed per hold of commit_mu */
-#define COMPACT_CHUNK 1000    /* log rows deleted per compaction transaction */
+#define MAX_BATCH 128 /* writes per group commit */
+/* Tests that #include this file shrink these to reach the chunk boundaries. */
+#ifndef REPLAY_CHUNK
+#define REPLAY_CHUNK 1024 /* events replayed per hold of the commit lock */
+#endif
+#ifndef COMPACT_CHUNK
+#define COMPACT_CHUNK 1000 /* log rows deleted per compaction transaction */
+#endif
 #define MAX_IDLE_READERS 8
 #define BUSY_TIMEOUT_MS 5000
 #define COMPACT_PERIOD_MAX 60 /* seconds between age-based compaction passes, at most */
@@ -82,16 +90,19 @@ struct sq {
     pthread_mutex_t qmu;
     struct req *qhead, *qtail;
 
-    pthread_mutex_t commit_mu;
+    pthread_mutex_t tmu; /* the commit lock: tickets handed out and served, in order */
+    pthread_cond_t tcv;
+    uint64_t next_ticket, serving;
+    uint64_t pin_gen;    /* under tmu: bumped whenever a replay's pin moves or goes */
+    pthread_cond_t pin_cv;
     sqlite3 *db; /* the writer connection */
     sqlite3_stmt *begin, *commit, *rollback, *kv_get, *kv_insert, *kv_update, *kv_delete,
         *log_insert, *log_trim, *log_ts, *log_last, *meta_set;
-    _Atomic int64_t rev;       /* written under commit_mu after the commit */
+    _Atomic int64_t rev;       /* written under the commit lock after the commit */
     _Atomic int64_t compacted; /* likewise */
     int64_t last_ts;           /* ms; log timestamps never go backwards */
     struct store_watch *watchers; /* live (linked) watches */
     struct store_watch *replays;  /* watches still replaying: their last_rev pins compaction */
-    pthread_cond_t pin_cv;        /* a pin moved or went away */
     bool sweep;                   /* a cancelled watch is still linked */
 
     pthread_mutex_t rmu;
@@ -265,14 +276,29 @@ static void reader_put(struct sq *s, struct reader *r)
         reader_free(r);
 }
 
-/* --- commit_mu and the watch lists --- */
+/* --- The commit lock and the watch lists --- */
+
+static void ticket_wait(struct sq *s)
+{
+    uint64_t t = s->next_ticket++;
+    while (t != s->serving)
+        pthread_cond_wait(&s->tcv, &s->tmu);
+}
+
+static void ticket_done(struct sq *s)
+{
+    s->serving++;
+    pthread_cond_broadcast(&s->tcv);
+}
 
 /* Returns the previous holder, to hand back to commit_unlock (stores can nest through
  * callbacks). */
 static struct sq *commit_lock(struct sq *s)
 {
     struct sq *prev = tls_holder;
-    pthread_mutex_lock(&s->commit_mu);
+    pthread_mutex_lock(&s->tmu);
+    ticket_wait(s);
+    pthread_mutex_unlock(&s->tmu);
     tls_holder = s;
     return prev;
 }
@@ -313,10 +339,32 @@ static void commit_unlock(struct sq *s, struct sq *prev)
         s->sweep = false;
     }
     tls_holder = prev;
-    pthread_mutex_unlock(&s->commit_mu);
+    pthread_mutex_lock(&s->tmu);
+    ticket_done(s);
+    pthread_mutex_unlock(&s->tmu);
 }
 
-/* The oldest revision a replay in progress still has to read past. Under commit_mu. */
+/* Holding the commit lock: give it up until a replay's pin moves, then take it again. */
+static void commit_wait_pins(struct sq *s)
+{
+    pthread_mutex_lock(&s->tmu);
+    uint64_t gen = s->pin_gen;
+    ticket_done(s);
+    while (gen == s->pin_gen)
+        pthread_cond_wait(&s->pin_cv, &s->tmu);
+    ticket_wait(s);
+    pthread_mutex_unlock(&s->tmu);
+}
+
+static void pins_moved(struct sq *s)
+{
+    pthread_mutex_lock(&s->tmu);
+    s->pin_gen++;
+    pthread_cond_broadcast(&s->pin_cv);
+    pthread_mutex_unlock(&s->tmu);
+}
+
+/* The oldest revision a replay in progress still has to read past. Under the commit lock. */
 static int64_t min_pin(struct sq *s)
 {
     int64_t pin = INT64_MAX;
@@ -458,7 +506,7 @@ static void deliver(struct sq *s, struct store_event *ev)
         store__watch_deliver(w, ev);
 }
 
-/* Run a batch as one transaction and deliver its events. Under commit_mu. */
+/* Run a batch as one transaction and deliver its events. Under the commit lock. */
 static void run_batch(struct sq *s, struct req **batch, int n)
 {
     int64_t first = atomic_load(&s->rev), rev = first;
@@ -532,7 +580,7 @@ static int sq_write(struct sq *s, struct req *r)
     struct req *batch[MAX_BATCH];
     int n = 0;
 
-    /* A watch callback runs under commit_mu, which the write would wait for. */
+    /* A watch callback runs under the commit lock, which the write would wait for. */
     if (tls_holder == s)
         return -EDEADLK;
 
@@ -743,8 +791,8 @@ static void row_event(sqlite3_stmt *st, struct store_event *ev)
     ev->prev.mod_rev = sqlite3_column_int64(st, 6);
 }
 
-/* Replay up to limit (0: all) log rows after w->last_rev to w. Under commit_mu. Returns the
- * number of rows read, or -EIO. */
+/* Replay up to limit (0: all) log rows after w->last_rev to w. Under the commit lock.
+ * Returns the number of rows read, or -EIO. */
 static int replay_chunk(struct sq *s, struct store_watch *w, int limit)
 {
     struct reader *r;
@@ -773,7 +821,7 @@ static int replay_chunk(struct sq *s, struct store_watch *w, int limit)
 }
 
 /* Replay the history after w->last_rev, then put w on the live list, with no event missed or
- * seen twice: the last stretch of the replay and the linking happen under commit_mu, so no
+ * seen twice: the last stretch of the replay and the linking happen under the commit lock, so no
  * write commits in between. Earlier stretches let writers in between chunks, pinning the
  * history they still need against compaction. */
 static int sq_watch(struct store *base, struct store_watch *w)
@@ -790,7 +838,7 @@ static int sq_watch(struct store *base, struct store_watch *w)
     w->replaying = true;
     list_add(&s->replays, w);
     for (;;) {
-        /* Inside a callback commit_mu is held further up the stack: one go, no breaks. */
+        /* Inside a callback the lock is held further up the stack: one go, no breaks. */
         int n = replay_chunk(s, w, nested ? 0 : REPLAY_CHUNK);
         if (n < 0) {
             rc = n;
@@ -798,13 +846,13 @@ static int sq_watch(struct store *base, struct store_watch *w)
         }
         if (w->cancelled || nested || n < REPLAY_CHUNK)
             break;
-        pthread_cond_broadcast(&s->pin_cv);
+        pins_moved(s);
         commit_unlock(s, prev);
         prev = commit_lock(s);
     }
     list_del(&s->replays, w);
     w->replaying = false;
-    pthread_cond_broadcast(&s->pin_cv);
+    pins_moved(s);
     if (!rc && !w->cancelled) {
         list_add(&s->watchers, w);
         w->linked = true;
@@ -815,7 +863,7 @@ out:
     return rc;
 }
 
-/* Holding commit_mu means no callback is running (they all run under it). From inside a
+/* Holding the commit lock means no callback is running (they all run under it). From inside a
  * callback we already hold it, and a list walk may be under way up the stack: flag the watch
  * and let commit_unlock free it. */
 static void sq_watch_cancel(struct store *base, struct store_watch *w)
@@ -840,7 +888,7 @@ static void sq_watch_cancel(struct store *base, struct store_watch *w)
 
 /* --- Compaction --- */
 
-/* Drop the log up to and including upto, in one transaction. Under commit_mu. */
+/* Drop the log up to and including upto, in one transaction. Under the commit lock. */
 static int compact_chunk(struct sq *s, int64_t upto)
 {
     int rc = step_done(s->begin);
@@ -881,7 +929,7 @@ static int compact_to(struct sq *s, int64_t target, bool force)
                 rc = -EDEADLK;
                 break;
             } else {
-                pthread_cond_wait(&s->pin_cv, &s->commit_mu);
+                commit_wait_pins(s);
                 continue;
             }
         }
@@ -909,7 +957,7 @@ static int sq_compact(struct store *base, int64_t rev)
 }
 
 /* The timestamp of the log row at rev, or INT64_MAX if it cannot be read (treated as young,
- * so a read error never compacts too much). Under commit_mu. */
+ * so a read error never compacts too much). Under the commit lock. */
 static int64_t log_ts(struct sq *s, int64_t rev)
 {
     int64_t ts = INT64_MAX;
@@ -1072,7 +1120,8 @@ static void sq_free(struct sq *s)
     if (s->db && sqlite3_close(s->db) != SQLITE_OK)
         log_error("store", "close %s: %s", s->path, sqlite3_errmsg(s->db));
     pthread_mutex_destroy(&s->qmu);
-    pthread_mutex_destroy(&s->commit_mu);
+    pthread_mutex_destroy(&s->tmu);
+    pthread_cond_destroy(&s->tcv);
     pthread_mutex_destroy(&s->rmu);
     pthread_mutex_destroy(&s->cmu);
     pthread_cond_destroy(&s->pin_cv);
@@ -1129,7 +1178,8 @@ int store__sqlite_open(const char *path, const struct store_options *opt, struct
     s->path = xstrdup(path);
     s->opt = *opt;
     pthread_mutex_init(&s->qmu, NULL);
-    pthread_mutex_init(&s->commit_mu, NULL);
+    pthread_mutex_init(&s->tmu, NULL);
+    pthread_cond_init(&s->tcv, NULL);
     pthread_mutex_init(&s->rmu, NULL);
     pthread_mutex_init(&s->cmu, NULL);
     pthread_cond_init(&s->pin_cv, NULL);

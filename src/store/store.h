@@ -97,7 +97,10 @@ int store_delete(struct store *s, const char *key, int64_t expect_rev, int64_t *
  * with rev > from_rev, then live events as they commit. -ETIME if from_rev is older than the
  * compacted revision. cb is called for every event; the event is borrowed during the call.
  * For the SQLite backend live events are delivered synchronously, before the write call that
- * made them returns (so a cache fed by a watch is current when a write is acknowledged). */
+ * made them returns (so a cache fed by a watch is current when a write is acknowledged).
+ * *out is set before the first callback; if cb cancels the watch during the replay, store_watch
+ * returns 0 with *out NULL. A callback may read the store, start and cancel watches, but must
+ * not write to or compact the store it is called from: the SQLite backend answers -EDEADLK. */
 typedef void (*store_event_cb)(void *ctx, const struct store_event *ev);
 int store_watch(struct store *s, const char *prefix, int64_t from_rev, store_event_cb cb,
                 void *ctx, struct store_watch **out);
