@@ -3,9 +3,10 @@
  * Measures raw SQLite single-row inserts per second with the store's durability settings
  * (WAL journal, synchronous=FULL, one transaction per insert, a prepared statement, a
  * key-value table), then store_create of the same keys and values through the store, alone
- * and from several threads, in fresh databases under one temp dir.
+ * and from several threads, in fresh databases under one temp dir. The machine is shared, so
+ * the three are measured in alternating rounds and each figure is the median of its rounds.
  *
- *   build/bench/sqlite_floor [-n WRITES] [-t THREADS] [-s VALUE_BYTES] [-d DIR]
+ *   build/bench/sqlite_floor [-n WRITES] [-r ROUNDS] [-t THREADS] [-s VALUE_BYTES] [-d DIR]
  *
  * Prints one "name value" line per figure:
  *   sqlite_floor_inserts_per_sec N
@@ -29,6 +30,7 @@
 #include "store/store.h"
 
 static int nwrites = 2000;
+static int nrounds = 3;
 static int nthreads = 4;
 static size_t value_size = 256;
 static char *value;
@@ -124,13 +126,25 @@ static double store_rate(const char *path, int threads)
     return nwrites / dt;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static void rm_db(const char *path)
 {
     static const char *const suffix[] = {"", "-wal", "-shm"};
-    char buf[4096];
     for (size_t i = 0; i < ARRAY_SIZE(suffix); i++) {
-        snprintf(buf, sizeof(buf), "%s%s", path, suffix[i]);
-        unlink(buf);
+        char *file = xasprintf("%s%s", path, suffix[i]);
+        unlink(file);
+        free(file);
     }
 }
 
@@ -141,10 +155,13 @@ int main(int argc, char **argv)
     char path[3][4200];
     int opt;
 
-    while ((opt = getopt(argc, argv, "n:t:s:d:")) != -1) {
+    while ((opt = getopt(argc, argv, "n:r:t:s:d:")) != -1) {
         switch (opt) {
         case 'n':
             nwrites = atoi(optarg);
+            break;
+        case 'r':
+            nrounds = atoi(optarg);
             break;
         case 't':
             nthreads = atoi(optarg);
@@ -156,13 +173,14 @@ int main(int argc, char **argv)
             dir = optarg;
             break;
         default:
-            fprintf(stderr, "usage: %s [-n WRITES] [-t THREADS] [-s VALUE_BYTES] [-d DIR]\n",
+            fprintf(stderr,
+                    "usage: %s [-n WRITES] [-r ROUNDS] [-t THREADS] [-s VALUE_BYTES] [-d DIR]\n",
                     argv[0]);
             return 2;
         }
     }
-    if (nwrites < 1 || nthreads < 1 || nthreads > 64) {
-        fprintf(stderr, "sqlite_floor: -n must be >= 1, -t between 1 and 64\n");
+    if (nwrites < 1 || nrounds < 1 || nrounds > 100 || nthreads < 1 || nthreads > 64) {
+        fprintf(stderr, "sqlite_floor: -n >= 1, -r between 1 and 100, -t between 1 and 64\n");
         return 2;
     }
     if (!dir && !(dir = mkdtemp(tmpl))) {
@@ -175,12 +193,15 @@ int main(int argc, char **argv)
     snprintf(path[0], sizeof(path[0]), "%s/floor.db", dir);
     snprintf(path[1], sizeof(path[1]), "%s/store.db", dir);
     snprintf(path[2], sizeof(path[2]), "%s/store-concurrent.db", dir);
-    for (int i = 0; i < 3; i++)
-        rm_db(path[i]);
-
-    double floor = floor_rate(path[0]);
-    double one = store_rate(path[1], 1);
-    double many = store_rate(path[2], nthreads);
+    double rf[100], r1[100], rn[100];
+    for (int r = 0; r < nrounds; r++) {
+        for (int i = 0; i < 3; i++)
+            rm_db(path[i]);
+        rf[r] = floor_rate(path[0]);
+        r1[r] = store_rate(path[1], 1);
+        rn[r] = store_rate(path[2], nthreads);
+    }
+    double floor = median(rf, nrounds), one = median(r1, nrounds), many = median(rn, nrounds);
 
     printf("sqlite_floor_inserts_per_sec %.0f\n", floor);
     printf("store_creates_per_sec %.0f\n", one);

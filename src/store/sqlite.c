@@ -36,6 +36,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,6 +88,7 @@ struct sq {
     struct store base;
     char *path;
     struct store_options opt;
+    int lock_fd; /* flock on PATH-lock: one store per database, across processes */
 
     pthread_mutex_t qmu;
     struct req *qhead, *qtail;
@@ -1093,6 +1096,43 @@ static int64_t meta_get(sqlite3 *db, const char *name, int64_t dflt)
     return v;
 }
 
+/* A second writer on the same file (another process, or a second open here) would hand out
+ * the same revisions and its writes would never reach our watchers: hold a lock for as long
+ * as the store is open. A lock file rather than the database itself: closing any descriptor
+ * of the database would drop SQLite's own POSIX locks on it. The kernel releases the lock
+ * when a process dies, so kill -9 leaves nothing to clean up. */
+static int lock_db(struct sq *s)
+{
+    char *lock = xasprintf("%s-lock", s->path);
+    s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (s->lock_fd < 0) {
+        log_error("store", "open %s: %s", lock, strerror(errno));
+        free(lock);
+        return -EIO;
+    }
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB)) {
+        log_error("store", "%s: %s", s->path,
+                  errno == EWOULDBLOCK ? "in use by another store" : strerror(errno));
+        free(lock);
+        return -EIO;
+    }
+    free(lock);
+    return 0;
+}
+
+/* The database holds Secrets: create it 0600 before SQLite does (0644); its -wal and -shm
+ * files take the database file's mode. */
+static int create_private(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        log_error("store", "open %s: %s", path, strerror(errno));
+        return -EIO;
+    }
+    close(fd);
+    return 0;
+}
+
 /* A new database file (and its WAL) must survive power loss as a directory entry too. */
 static void sync_dir(const char *path)
 {
@@ -1126,6 +1166,8 @@ static void sq_free(struct sq *s)
     pthread_mutex_destroy(&s->cmu);
     pthread_cond_destroy(&s->pin_cv);
     pthread_cond_destroy(&s->ccv);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
     free(s->path);
     free(s);
 }
@@ -1177,6 +1219,7 @@ int store__sqlite_open(const char *path, const struct store_options *opt, struct
     s->base.ops = &sqlite_ops;
     s->path = xstrdup(path);
     s->opt = *opt;
+    s->lock_fd = -1;
     pthread_mutex_init(&s->qmu, NULL);
     pthread_mutex_init(&s->tmu, NULL);
     pthread_cond_init(&s->tcv, NULL);
@@ -1188,7 +1231,11 @@ int store__sqlite_open(const char *path, const struct store_options *opt, struct
     pthread_cond_init(&s->ccv, &ca);
     pthread_condattr_destroy(&ca);
 
-    rc = open_conn(path, true, &s->db);
+    rc = lock_db(s);
+    if (!rc)
+        rc = create_private(path);
+    if (!rc)
+        rc = open_conn(path, true, &s->db);
     if (rc)
         goto out_free;
     /* journal_mode answers with the mode it ended up in: a file system without shared memory
