@@ -65,8 +65,8 @@ static double floor_rate(const char *path)
     check(db, sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL), "wal");
     check(db, sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL, NULL, NULL), "synchronous");
     check(db,
-          sqlite3_exec(db, "CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID",
-                       NULL, NULL, NULL),
+          sqlite3_exec(db, "CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID", NULL,
+                       NULL, NULL),
           "create table");
     check(db, sqlite3_prepare_v2(db, "INSERT INTO kv VALUES (?1, ?2)", -1, &st, NULL), "prepare");
 

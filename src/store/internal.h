@@ -42,10 +42,10 @@ struct store_watch {
     size_t prefix_len;
     store_event_cb cb;
     void *ctx;
-    int64_t last_rev;  /* every event with rev <= this was seen (delivered or filtered) */
-    bool cancelled;    /* store_watch_cancel was called: never call cb again */
-    bool replaying;    /* the backend's store_watch call is still replaying history */
-    bool linked;       /* on the backend's live list */
+    int64_t last_rev; /* every event with rev <= this was seen (delivered or filtered) */
+    bool cancelled;   /* store_watch_cancel was called: never call cb again */
+    bool replaying;   /* the backend's store_watch call is still replaying history */
+    bool linked;      /* on the backend's live list */
     struct store_watch *prev, *next; /* the backend's live list */
 };
 

@@ -79,8 +79,8 @@ struct req {
     int64_t prev_mod_rev; /* the key's mod_rev before (UPDATE, DELETE) */
     void *old;            /* owned copy of the value before (UPDATE, DELETE) */
     size_t old_len;
-    bool done;          /* a leader ran it: rc and rev are final */
-    pthread_cond_t cv;  /* signalled when done or when at the head of the queue */
+    bool done;         /* a leader ran it: rc and rev are final */
+    pthread_cond_t cv; /* signalled when done or when at the head of the queue */
     struct req *next;
 };
 
@@ -96,14 +96,14 @@ struct sq {
     pthread_mutex_t tmu; /* the commit lock: tickets handed out and served, in order */
     pthread_cond_t tcv;
     uint64_t next_ticket, serving;
-    uint64_t pin_gen;    /* under tmu: bumped whenever a replay's pin moves or goes */
+    uint64_t pin_gen; /* under tmu: bumped whenever a replay's pin moves or goes */
     pthread_cond_t pin_cv;
     sqlite3 *db; /* the writer connection */
     sqlite3_stmt *begin, *commit, *rollback, *kv_get, *kv_insert, *kv_update, *kv_delete,
         *log_insert, *log_trim, *log_ts, *log_last, *meta_set;
-    _Atomic int64_t rev;       /* written under the commit lock after the commit */
-    _Atomic int64_t compacted; /* likewise */
-    int64_t last_ts;           /* ms; log timestamps never go backwards */
+    _Atomic int64_t rev;          /* written under the commit lock after the commit */
+    _Atomic int64_t compacted;    /* likewise */
+    int64_t last_ts;              /* ms; log timestamps never go backwards */
     struct store_watch *watchers; /* live (linked) watches */
     struct store_watch *replays;  /* watches still replaying: their last_rev pins compaction */
     bool sweep;                   /* a cancelled watch is still linked */
@@ -1007,8 +1007,8 @@ static int64_t auto_target(struct sq *s)
 static void *compactor_main(void *arg)
 {
     struct sq *s = arg;
-    int period = s->opt.history_seconds < COMPACT_PERIOD_MAX ? s->opt.history_seconds
-                                                              : COMPACT_PERIOD_MAX;
+    int period =
+        s->opt.history_seconds < COMPACT_PERIOD_MAX ? s->opt.history_seconds : COMPACT_PERIOD_MAX;
     struct timespec deadline;
 
     pthread_mutex_lock(&s->cmu);
@@ -1039,9 +1039,9 @@ static void *compactor_main(void *arg)
 
 #define WRITER_STMTS(s)                                                                            \
     {                                                                                              \
-        &(s)->begin, &(s)->commit, &(s)->rollback, &(s)->kv_get, &(s)->kv_insert,                  \
-            &(s)->kv_update, &(s)->kv_delete, &(s)->log_insert, &(s)->log_trim, &(s)->log_ts,      \
-            &(s)->log_last, &(s)->meta_set                                                         \
+        &(s)->begin, &(s)->commit, &(s)->rollback, &(s)->kv_get, &(s)->kv_insert, &(s)->kv_update, \
+            &(s)->kv_delete, &(s)->log_insert, &(s)->log_trim, &(s)->log_ts, &(s)->log_last,       \
+            &(s)->meta_set                                                                         \
     }
 
 static const char schema_sql[] =
@@ -1071,7 +1071,8 @@ static int prepare_writer(struct sq *s)
         {offsetof(struct sq, kv_insert), "INSERT INTO kv VALUES (?1, ?2, ?3, ?3)"},
         {offsetof(struct sq, kv_update), "UPDATE kv SET value = ?1, mod_rev = ?2 WHERE key = ?3"},
         {offsetof(struct sq, kv_delete), "DELETE FROM kv WHERE key = ?1"},
-        {offsetof(struct sq, log_insert), "INSERT INTO log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+        {offsetof(struct sq, log_insert),
+         "INSERT INTO log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
         {offsetof(struct sq, log_trim), "DELETE FROM log WHERE rev <= ?1"},
         {offsetof(struct sq, log_ts), "SELECT ts FROM log WHERE rev = ?1"},
         {offsetof(struct sq, log_last), "SELECT rev, ts FROM log ORDER BY rev DESC LIMIT 1"},

@@ -20,10 +20,8 @@ int store__options(const struct store_options *in, struct store_options *out)
         in = &zero;
     if (in->history_min_events < 0 || in->history_max_events < 0 || in->history_seconds < 0)
         return -EINVAL;
-    out->history_min_events = in->history_min_events ? in->history_min_events
-                                                     : DEFAULT_HISTORY_MIN;
-    out->history_max_events = in->history_max_events ? in->history_max_events
-                                                     : DEFAULT_HISTORY_MAX;
+    out->history_min_events = in->history_min_events ? in->history_min_events : DEFAULT_HISTORY_MIN;
+    out->history_max_events = in->history_max_events ? in->history_max_events : DEFAULT_HISTORY_MAX;
     out->history_seconds = in->history_seconds ? in->history_seconds : DEFAULT_HISTORY_SECONDS;
     /* "keep at least" wins over "at most" when they disagree: never drop what min promises. */
     if (out->history_max_events < out->history_min_events)
@@ -104,8 +102,7 @@ static bool bad_value(const void *value, size_t len)
     return !value && len;
 }
 
-int store_create(struct store *s, const char *key, const void *value, size_t len,
-                 int64_t *rev_out)
+int store_create(struct store *s, const char *key, const void *value, size_t len, int64_t *rev_out)
 {
     if (!key || !*key || bad_value(value, len))
         return -EINVAL;
@@ -166,8 +163,8 @@ void store__watch_deliver(struct store_watch *w, const struct store_event *ev)
         w->cb(w->ctx, ev);
 }
 
-int store_watch(struct store *s, const char *prefix, int64_t from_rev, store_event_cb cb,
-                void *ctx, struct store_watch **out)
+int store_watch(struct store *s, const char *prefix, int64_t from_rev, store_event_cb cb, void *ctx,
+                struct store_watch **out)
 {
     struct store_watch *w;
     int rc;

@@ -346,8 +346,8 @@ static void expect_events(struct rec *r, size_t n)
     assert_int_equal(rec_nr(r), n);
 }
 
-static void assert_ev(const struct evc *e, enum store_event_type type, int64_t rev,
-                      const char *key, const char *value)
+static void assert_ev(const struct evc *e, enum store_event_type type, int64_t rev, const char *key,
+                      const char *value)
 {
     assert_int_equal(e->type, type);
     assert_int_equal(e->rev, rev);
@@ -558,8 +558,7 @@ static void test_list_high_bytes(void **state)
 {
     struct fx *f = *state;
     struct store *s = f->s;
-    static const char *const all[] = {"/hb/\x7f", "/hb/\xfe", "/hb/\xff", "/hb/\xff\xff/x",
-                                      "/hb0"};
+    static const char *const all[] = {"/hb/\x7f", "/hb/\xfe", "/hb/\xff", "/hb/\xff\xff/x", "/hb0"};
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
         put(s, all[i], "x");
     assert_list(s, "/hb/", all, 4);
@@ -813,8 +812,8 @@ static void test_compact_and_expired_watch(void **state)
 static void test_auto_compaction_max(void **state)
 {
     struct fx *f = *state;
-    struct store_options opt = {.history_min_events = 10, .history_max_events = 50,
-                                .history_seconds = 3600};
+    struct store_options opt = {
+        .history_min_events = 10, .history_max_events = 50, .history_seconds = 3600};
     char key[32];
 
     NEED_LOCAL();
@@ -844,8 +843,8 @@ static void test_auto_compaction_max(void **state)
 static void test_auto_compaction_age(void **state)
 {
     struct fx *f = *state;
-    struct store_options opt = {.history_min_events = 10, .history_max_events = 100000,
-                                .history_seconds = 2};
+    struct store_options opt = {
+        .history_min_events = 10, .history_max_events = 100000, .history_seconds = 2};
     char key[32];
 
     NEED_LOCAL();
@@ -1466,9 +1465,9 @@ static void test_sqlite_file(void **state)
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
     sqlite3_finalize(st);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM kv WHERE key = '/f/a'", -1, &st,
-                                        NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM kv WHERE key = '/f/a'", -1, &st, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(st, 0), 1);
     sqlite3_finalize(st);
@@ -1543,8 +1542,8 @@ int main(void)
 
     for (size_t i = 0; i < ARRAY_SIZE(backends); i++) {
         be = &backends[i];
-        failed += _cmocka_run_group_tests(be->name, conformance, ARRAY_SIZE(conformance), NULL,
-                                          NULL);
+        failed +=
+            _cmocka_run_group_tests(be->name, conformance, ARRAY_SIZE(conformance), NULL, NULL);
     }
     be = &backends[0];
     failed += cmocka_run_group_tests_name("sqlite_only", sqlite_only, NULL, NULL);
