@@ -14,8 +14,12 @@
  * transaction, commits once, delivers the watch events, and only then wakes the others. So a
  * lone writer pays one transaction per write, and concurrent writers share the fsync.
  *
+ * Compaction runs on its own thread: when a write finds the history over history_max_events,
+ * and every min(history_seconds, 60) s for the age rule; see auto_target. Files: PATH (0600),
+ * PATH-wal, PATH-shm, and PATH-lock, whose flock keeps a second store off the same database.
+ *
  * Locks, in the order they nest:
- *   qmu        the writer queue
+ *   qmu        the writer queue (never held while taking another)
  *   the commit lock (commit_lock/commit_unlock)
  *              the writer connection, the watch lists and the compaction pins; it is held from
  *              BEGIN to the end of event delivery, and around every watch callback, which is
@@ -1134,7 +1138,8 @@ static int create_private(const char *path)
     return 0;
 }
 
-/* A new database file (and its WAL) must survive power loss as a directory entry too. */
+/* A new database file must survive power loss as a directory entry too. SQLite syncs the
+ * directory when it creates a WAL, but not for the database file, which we create. */
 static void sync_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');
