@@ -717,21 +717,29 @@ static json_t *zero_value(struct dec *d, const struct sch_ref *r)
     }
 }
 
-/* A struct field: null counts as absent (Go leaves the zero value), then omitempty. */
+/* What Go serialises for a field it never set (absent, or null: Go leaves the zero value):
+ * nothing for omitempty and pointer fields, null for a pointer without omitempty (nullable),
+ * the zero value for value structs and other always-serialised fields (=). */
+static json_t *absent_value(struct dec *d, const struct sch_field *f)
+{
+    if (f->flags & SCH_F_NULLABLE)
+        return json_null();
+    if (f->flags & SCH_F_VALUE)
+        return zero_value(d, f->ref);
+    return NULL;
+}
+
+/* A struct field: null counts as absent, then omitempty (keepzero keeps a present zero). */
 static int dec_field(struct dec *d, const struct sch_field *f, json_t *in, json_t **out)
 {
     *out = NULL;
     if (json_is_null(in)) {
-        if (f->flags & SCH_F_NULLABLE)
-            *out = json_null();
-        else if (f->flags & (SCH_F_VALUE | SCH_F_KEEPZERO))
-            *out = zero_value(d, f->ref);
+        *out = absent_value(d, f);
         return 0;
     }
     if (dec_value(d, f->ref, in, out))
         return -1;
-    if (*out && !(f->flags & (SCH_F_VALUE | SCH_F_KEEPZERO | SCH_F_PTR)) &&
-        is_empty(f->ref, *out)) {
+    if (*out && !(f->flags & (SCH_F_VALUE | SCH_F_KEEPZERO)) && is_empty(f->ref, *out)) {
         json_decref(*out);
         *out = NULL;
     }
@@ -783,8 +791,8 @@ static json_t *dec_struct_obj(struct dec *d, const struct sch_type *t, json_t *i
     out = json_object();
     for (size_t i = 0; i < t->nfields; i++) {
         const struct sch_field *f = &t->fields[i];
-        if (!seen[i] && (f->flags & (SCH_F_VALUE | SCH_F_KEEPZERO)))
-            slot[i] = zero_value(d, f->ref);
+        if (!seen[i])
+            slot[i] = absent_value(d, f);
         if (slot[i]) {
             json_object_set_new(out, f->name, slot[i]);
             slot[i] = NULL;

@@ -11,10 +11,13 @@
  *     stops decoding and wins over it. Bad base64 says "illegal base64 data at input byte N";
  *   - fields the schema does not know are removed and reported (case matters: "Replicas" is
  *     unknown), in document order, at most 100;
- *   - null means "leave the zero value": the field is then dropped or, for value structs (=),
- *     non-omitempty fields (keepzero) and value times, serialised at its zero ({}, 0, "",
- *     null); omitempty drops "", 0, false, [] and {} except on pointer fields (ptr); value
- *     structs are always present ({} normalised recursively), absent keepzero lists are null;
+ *   - absent and null fields (null means "leave the zero value" to Go) are dropped, except:
+ *     SCH_F_VALUE (=) fields are serialised at their zero (value structs as {} normalised
+ *     recursively, value times as null, non-omitempty scalars as 0/""/false, non-omitempty
+ *     lists and maps as null), SCH_F_NULLABLE ones as null (pointers without omitempty);
+ *   - omitempty drops a present "", 0, false, [] or {} unless the field has SCH_F_KEEPZERO
+ *     (pointer scalars and non-omitempty fields) or SCH_F_VALUE; structs, quantities,
+ *     int-or-strings and times are never dropped for being empty (Go structs);
  *   - quantities are canonicalised ("1024Mi" -> "1Gi", 0.5 -> "500m"), times re-encoded in UTC
  *     ("2006-01-02T15:04:05Z"; MicroTime needs and keeps exactly six fraction digits), base64
  *     re-encoded canonically; struct fields come out in schema (Go) order, map keys sorted.

@@ -167,7 +167,7 @@ static json_t *string_list(const char *const *v)
 static json_t *field_schema(json_t *schemas, const struct sch_field *f)
 {
     const struct sch_ref *r = f->ref;
-    bool always = f->flags & (SCH_F_VALUE | SCH_F_KEEPZERO);
+    bool always = f->flags & SCH_F_VALUE;
     json_t *s = value_schema(schemas, r, always && r->kind != SCH_ARRAY && r->kind != SCH_MAP);
 
     /* A bare $ref cannot carry a description: wrap it, as kube-apiserver does. */

@@ -56,12 +56,13 @@ static void test_statefulset_round_trip(void **state)
         NULL);
 }
 
-/* An empty body still gets every value struct, and Go's null for a nil slice. */
+/* An empty body still gets every value struct and every non-omitempty field at its zero.
+ * (Go also writes the pod template's "containers": null; that is core.sch's PodSpec flags.) */
 static void test_statefulset_empty(void **state)
 {
-    check(STS, "{}",
+    check(STS, "{\"spec\":{\"template\":{\"spec\":{\"containers\":[]}}}}",
           "{\"metadata\":{\"creationTimestamp\":null},\"spec\":{\"template\":{\"metadata\":"
-          "{\"creationTimestamp\":null},\"spec\":{\"containers\":null}},\"serviceName\":\"\","
+          "{\"creationTimestamp\":null},\"spec\":{\"containers\":[]}},\"serviceName\":\"\","
           "\"updateStrategy\":{}},\"status\":{\"replicas\":0,\"availableReplicas\":0}}",
           NULL);
 }
@@ -70,16 +71,34 @@ static void test_statefulset_empty(void **state)
 static void test_nulls(void **state)
 {
     check(STS,
-          "{\"metadata\":null,\"spec\":{\"replicas\":null,\"template\":null,\"serviceName\":null,"
+          "{\"metadata\":null,\"spec\":{\"replicas\":null,\"template\":{\"metadata\":null,"
+          "\"spec\":{\"containers\":[]}},\"serviceName\":null,"
           "\"updateStrategy\":{\"rollingUpdate\":{\"partition\":0,\"maxUnavailable\":null}}},"
           "\"status\":{\"conditions\":[{\"type\":\"X\",\"status\":\"True\",\"lastTransitionTime\":"
           "null},null],\"collisionCount\":0}}",
           "{\"metadata\":{\"creationTimestamp\":null},\"spec\":{\"template\":{\"metadata\":"
-          "{\"creationTimestamp\":null},\"spec\":{\"containers\":null}},\"serviceName\":\"\","
+          "{\"creationTimestamp\":null},\"spec\":{\"containers\":[]}},\"serviceName\":\"\","
           "\"updateStrategy\":{\"rollingUpdate\":{\"partition\":0}}},\"status\":{\"replicas\":0,"
           "\"collisionCount\":0,\"conditions\":[{\"type\":\"X\",\"status\":\"True\","
           "\"lastTransitionTime\":null},{\"type\":\"\",\"status\":\"\",\"lastTransitionTime\":"
           "null}],\"availableReplicas\":0}}",
+          NULL);
+}
+
+/* keepzero marks pointer scalars: a present "" or 0 is a value (storageClassName "" asks for
+ * no class), an absent one must stay absent (the default class applies). */
+static void test_pointer_fields(void **state)
+{
+    check("io.k8s.api.core.v1.PersistentVolumeClaimSpec", "{\"storageClassName\":\"\"}",
+          "{\"resources\":{},\"storageClassName\":\"\"}", NULL);
+    check("io.k8s.api.core.v1.PersistentVolumeClaimSpec", "{\"storageClassName\":null}",
+          "{\"resources\":{}}", NULL);
+    check("io.k8s.api.core.v1.SecretVolumeSource", "{\"secretName\":\"s\"}",
+          "{\"secretName\":\"s\"}", NULL);
+    check(STS, "{\"spec\":{\"updateStrategy\":null,\"template\":{\"spec\":{\"containers\":[]}}}}",
+          "{\"metadata\":{\"creationTimestamp\":null},\"spec\":{\"template\":{\"metadata\":"
+          "{\"creationTimestamp\":null},\"spec\":{\"containers\":[]}},\"serviceName\":\"\","
+          "\"updateStrategy\":{}},\"status\":{\"replicas\":0,\"availableReplicas\":0}}",
           NULL);
 }
 
@@ -89,7 +108,7 @@ static void test_unknown_fields(void **state)
     struct decode_report rep = DECODE_REPORT_INIT;
     struct strbuf err = STRBUF_INIT;
     json_t *v = tj("{\"bogus\":1,\"spec\":{\"Replicas\":2,\"template\":{\"spec\":{\"containers\":"
-                   "[{\"name\":\"a\"},{\"name\":\"b\",\"restartPolicy\":\"Always\"}]}},\"foo\":"
+                   "[{\"name\":\"a\"},{\"name\":\"b\",\"bogus\":\"Always\"}]}},\"foo\":"
                    "{\"x\":1}},\"metadata\":{\"labels\":{\"free\":\"form\"},\"a\\\"b\":1}}");
 
     assert_int_equal(schema_decode(t, v, &rep, &err), 0);
@@ -97,7 +116,7 @@ static void test_unknown_fields(void **state)
     assert_string_equal(rep.unknown.buf,
                         "unknown field \"bogus\"\n"
                         "unknown field \"spec.Replicas\"\n"
-                        "unknown field \"spec.template.spec.containers[1].restartPolicy\"\n"
+                        "unknown field \"spec.template.spec.containers[1].bogus\"\n"
                         "unknown field \"spec.foo\"\n"
                         "unknown field \"metadata.a\\\"b\"");
     /* removed from the result */
@@ -392,6 +411,13 @@ static void test_handmade(void **state)
     json_decref(v);
     decode_report_release(&rep);
 
+    /* a pointer without omitempty (nullable) is written as null when unset */
+    assert_int_equal(decode_outer("{}", &v, &rep, &err), 0);
+    got = json_dump_compact(v);
+    assert_string_equal(got, "{\"maybe\":null}");
+    free(got);
+    json_decref(v);
+
     assert_int_equal(decode_outer("{\"data\":\"aGVsbG8\"}", &v, &rep, &err), -EINVAL);
     assert_string_equal(err.buf, "illegal base64 data at input byte 4");
     json_decref(v);
@@ -444,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_statefulset_round_trip),
         cmocka_unit_test(test_statefulset_empty),
         cmocka_unit_test(test_nulls),
+        cmocka_unit_test(test_pointer_fields),
         cmocka_unit_test(test_unknown_fields),
         cmocka_unit_test(test_unknown_fields_capped),
         cmocka_unit_test(test_type_errors),
