@@ -348,9 +348,7 @@ static json_t *responses(const char *schema_name, const char *const *codes)
 }
 
 struct opctx {
-    json_t *schemas;
     const char *group, *version, *kind; /* the GVK of the operation's object */
-    const char *schema;                 /* its schema type */
     const char *prefix;                 /* operationId stem: "AppsV1" */
     const char *tag;                    /* "apps_v1" */
 };
@@ -428,7 +426,7 @@ static void add_resource_paths(json_t *paths, json_t *schemas, const struct reso
     char *what = xasprintf("%s%s", scope, r->kind);
     char *what_coll = xasprintf("Collection%s%s", scope, r->kind);
     char *d;
-    struct opctx c = {schemas, r->group, r->version, r->kind, r->schema, opstem, tag};
+    struct opctx c = {r->group, r->version, r->kind, opstem, tag};
     json_t *p;
 
     add_list_type(schemas, r, list_name);
@@ -488,7 +486,7 @@ static void add_resource_paths(json_t *paths, json_t *schemas, const struct reso
     if (r->flags & RES_SUB_SCALE) {
         char *sub = xasprintf("%s/scale", item);
         char *w = xasprintf("%sScale", what);
-        struct opctx sc = {schemas, "autoscaling", "v1", "Scale", SCALE, opstem, tag};
+        struct opctx sc = {"autoscaling", "v1", "Scale", opstem, tag};
         const struct sch_type *st = sch_type_find(SCALE);
         if (st)
             add_type(schemas, st);
