@@ -275,7 +275,8 @@ bool strat__check_ip(struct ferrs *e, const char *field, const char *ip, bool no
     } else if (inet_pton(AF_INET6, ip, a) == 1) {
         v4 = false;
     } else {
-        ferr_invalid_str(e, field, ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+        ferr_invalid_str(e, field, ip,
+                         "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
         return false;
     }
     if (!non_special)
@@ -543,8 +544,11 @@ static bool arr_has_str(const json_t *arr, const char *s)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return
-        true;
+    json_array_foreach(arr, i, v)
+    {
+        if (json_is_string(v) && !strcmp(json_string_value(v), s))
+            return true;
+    }
     return false;
 }
 
@@ -554,7 +558,10 @@ static void validate_finalizers(const json_t *fins, struct ferrs *e)
     json_t *v;
 
     json_array_foreach(fins, i, v)
-        strat__check_qualified(e, "metadata.finalizers", json_is_string(v) ? json_string_value(v) : "");
+    {
+        strat__check_qualified(e, "metadata.finalizers",
+                               json_is_string(v) ? json_string_value(v) : "");
+    }
     if (arr_has_str(fins, "orphan") && arr_has_str(fins, "foregroundDeletion")) {
         char *raw = go_string_slice(fins);
         strat__invalid_raw(e, "metadata.finalizers", raw,

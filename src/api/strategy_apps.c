@@ -175,7 +175,8 @@ static void validate_sts_spec(const json_t *sts, bool update, struct ferrs *e)
     if (!*pmp)
         ferr_required(e, "spec.podManagementPolicy", NULL);
     else if (strcmp(pmp, "OrderedReady") && strcmp(pmp, "Parallel"))
-        ferr_invalid_str(e, "spec.podManagementPolicy", pmp, "must be 'OrderedReady' or 'Parallel'");
+        ferr_invalid_str(e, "spec.podManagementPolicy", pmp,
+                         "must be 'OrderedReady' or 'Parallel'");
 
     if (!*ut) {
         ferr_required(e, "spec.updateStrategy", NULL);
@@ -226,7 +227,8 @@ static void validate_sts_spec(const json_t *sts, bool update, struct ferrs *e)
         if (!json_object_size(jget_obj(sel, "matchLabels")) &&
             !json_array_size(jget_arr(sel, "matchExpressions"))) {
             char *raw = strat__go_label_selector(sel);
-            strat__invalid_raw(e, "spec.selector", raw, "empty selector is invalid for statefulset");
+            strat__invalid_raw(e, "spec.selector", raw,
+                               "empty selector is invalid for statefulset");
             free(raw);
         }
     }

@@ -80,8 +80,11 @@ static void namespace_prepare_create(json_t *ns)
 
     jset_str(status, "phase", "Active");
     json_object_set_new(ns, "status", status);
-    json_array_foreach(fins, i, v) if (json_is_string(v) &&
-                                       !strcmp(json_string_value(v), "kubernetes")) have = true;
+    json_array_foreach(fins, i, v)
+    {
+        if (json_is_string(v) && !strcmp(json_string_value(v), "kubernetes"))
+            have = true;
+    }
     if (!have)
         json_array_append_new(fins, json_string("kubernetes"));
 }
@@ -112,7 +115,10 @@ static void namespace_validate(const json_t *ns, struct ferrs *e)
     size_t i;
     json_t *v;
     json_array_foreach(jget_arr(jget_obj(ns, "spec"), "finalizers"), i, v)
-        validate_finalizer_name(e, "spec.finalizers", json_is_string(v) ? json_string_value(v) : "");
+    {
+        validate_finalizer_name(e, "spec.finalizers",
+                                json_is_string(v) ? json_string_value(v) : "");
+    }
 }
 
 static void namespace_validate_update(const json_t *ns, const json_t *old, struct ferrs *e)
@@ -204,9 +210,12 @@ static void service_defaults(json_t *svc)
     if (!strcmp(type, "LoadBalancer")) {
         if (!jget(spec, "allocateLoadBalancerNodePorts"))
             jset_bool(spec, "allocateLoadBalancerNodePorts", true);
-        json_array_foreach(jget_arr(jget_obj(jget_obj(svc, "status"), "loadBalancer"), "ingress"),
-                           i, ing) if (*str_or(ing, "ip", "") && !jget(ing, "ipMode"))
-            jset_str(ing, "ipMode", "VIP");
+        json_t *ingress = jget_arr(jget_obj(jget_obj(svc, "status"), "loadBalancer"), "ingress");
+        json_array_foreach(ingress, i, ing)
+        {
+            if (*str_or(ing, "ip", "") && !jget(ing, "ipMode"))
+                jset_str(ing, "ipMode", "VIP");
+        }
     }
     /* IP families (the service allocator's initIPFamilyFields, for berth's single-stack IPv4
      * cluster): headless services without a selector get RequireDualStack. */
@@ -278,8 +287,11 @@ static void patch_allocated(json_t *svc, const json_t *old)
                 json_t *p2;
                 if (strcmp(str_or(oport, "name", ""), str_or(port, "name", "")) || !np)
                     continue;
-                json_array_foreach(jget_arr(spec, "ports"), k, p2) if (jget_int(p2, "nodePort", 0) ==
-                                                                       np) used = true;
+                json_array_foreach(jget_arr(spec, "ports"), k, p2)
+                {
+                    if (jget_int(p2, "nodePort", 0) == np)
+                        used = true;
+                }
                 if (!used)
                     jset_int(port, "nodePort", np);
                 break;
@@ -328,7 +340,8 @@ static void validate_cluster_ips(const json_t *spec, struct ferrs *e)
         if (!json_array_size(ips))
             ferr_required(e, "spec.clusterIPs", NULL);
         else if (strcmp(json_string_value(json_array_get(ips, 0)) ?: "", ip))
-            invalid_slice(e, "spec.clusterIPs", ips, "[]string", "first value must match `clusterIP`");
+            invalid_slice(e, "spec.clusterIPs", ips, "[]string",
+                          "first value must match `clusterIP`");
     } else if (json_array_size(ips)) {
         invalid_slice(e, "spec.clusterIPs", ips, "[]string",
                       "must be empty when `clusterIP` is not specified");
@@ -416,8 +429,10 @@ static void service_validate(const json_t *svc, struct ferrs *e)
             free(d);
         }
         if (!strcmp(type, "LoadBalancer")) {
-            json_array_foreach(ports, i, port) if (jget_int(port, "port", 0) == 10250)
+            json_array_foreach(ports, i, port)
             {
+                if (jget_int(port, "port", 0) != 10250)
+                    continue;
                 strat__path(p, "spec.ports[%zu]", i);
                 ferr_invalid_int(e, p, 10250,
                                  "may not expose port 10250 externally since it is used by "
@@ -474,7 +489,8 @@ static void service_validate(const json_t *svc, struct ferrs *e)
         const json_t *cfg = jget_obj(spec, "sessionAffinityConfig");
         const json_t *cip = jget_obj(cfg, "clientIP");
         if (!cfg)
-            ferr_required(e, "spec.sessionAffinityConfig", "when session affinity type is ClientIP");
+            ferr_required(e, "spec.sessionAffinityConfig",
+                          "when session affinity type is ClientIP");
         else if (!cip)
             ferr_required(e, "spec.sessionAffinityConfig.clientIP",
                           "when session affinity type is ClientIP");
@@ -501,8 +517,10 @@ static void service_validate(const json_t *svc, struct ferrs *e)
     else if (!strat__in(type, types))
         ferr_not_supported(e, "spec.type", type, types);
     if (!strcmp(type, "ClusterIP")) {
-        json_array_foreach(ports, i, port) if (jget_int(port, "nodePort", 0))
+        json_array_foreach(ports, i, port)
         {
+            if (!jget_int(port, "nodePort", 0))
+                continue;
             strat__path(p, "spec.ports[%zu].nodePort", i);
             ferr_forbidden(e, p, "may not be used when `type` is 'ClusterIP'");
         }
@@ -541,7 +559,8 @@ static void service_validate(const json_t *svc, struct ferrs *e)
     /* validateServiceExternalTrafficPolicy */
     if (!svc_externally_accessible(spec)) {
         if (*str_or(spec, "externalTrafficPolicy", ""))
-            ferr_invalid_str(e, "spec.externalTrafficPolicy", jget_str(spec, "externalTrafficPolicy"),
+            ferr_invalid_str(e, "spec.externalTrafficPolicy",
+                             jget_str(spec, "externalTrafficPolicy"),
                              "may only be set for externally-accessible services");
     } else if (!*str_or(spec, "externalTrafficPolicy", "")) {
         ferr_required(e, "spec.externalTrafficPolicy", NULL);
@@ -610,8 +629,9 @@ static void service_validate_status(const json_t *svc, const json_t *old, struct
     size_t i;
     json_t *ing;
 
-    json_array_foreach(jget_arr(jget_obj(jget_obj(svc, "status"), "loadBalancer"), "ingress"), i,
-                       ing)
+    json_t *ingress = jget_arr(jget_obj(jget_obj(svc, "status"), "loadBalancer"), "ingress");
+
+    json_array_foreach(ingress, i, ing)
     {
         if (!jget_str(ing, "ip"))
             continue;
@@ -766,7 +786,8 @@ void strat__pvc_spec_validate(const json_t *spec, const char *path, struct ferrs
     const json_t *storage = jget(jget_obj(jget_obj(spec, "resources"), "requests"), "storage");
     struct quantity q;
 
-    validate_access_modes(e, path, jget_arr(spec, "accessModes"), "at least 1 access mode is required");
+    validate_access_modes(e, path, jget_arr(spec, "accessModes"),
+                          "at least 1 access mode is required");
     if (jget(spec, "selector")) {
         strat__path(p, "%s.selector", path);
         strat__validate_label_selector(jget_obj(spec, "selector"), p, e);
@@ -785,7 +806,8 @@ void strat__pvc_spec_validate(const json_t *spec, const char *path, struct ferrs
         strat__path(p, "%s.volumeMode", path);
         ferr_not_supported(e, p, jget_str(spec, "volumeMode"), volume_modes);
     }
-    if (jget(spec, "volumeAttributesClassName") && !*str_or(spec, "volumeAttributesClassName", "")) {
+    if (jget(spec, "volumeAttributesClassName") &&
+        !*str_or(spec, "volumeAttributesClassName", "")) {
         strat__path(p, "%s.volumeAttributesClassName", path);
         ferr_required(e, p, "an empty string is disallowed");
     }
@@ -914,38 +936,42 @@ static void validate_node_selector(struct ferrs *e, const char *path, const json
         ferr_required(e, p, "must have at least one node selector term");
         return;
     }
-    json_array_foreach(terms, i, t) json_array_foreach(jget_arr(t, "matchExpressions"), j, r)
+    json_array_foreach(terms, i, t)
     {
-        const char *op = str_or(r, "operator", "");
-        size_t nv = json_array_size(jget_arr(r, "values"));
-        char base[STRAT_PATH_MAX];
-        strat__path(base, "%s.nodeSelectorTerms[%zu].matchExpressions[%zu]", path, i, j);
-        strat__path(p, "%s.values", base);
-        if (strat__in(op, (const char *const[]){"In", "NotIn", NULL})) {
-            if (!nv)
-                ferr_required(e, p, "must be specified when `operator` is 'In' or 'NotIn'");
-        } else if (strat__in(op, (const char *const[]){"Exists", "DoesNotExist", NULL})) {
-            if (nv)
-                ferr_forbidden(e, p,
-                               "may not be specified when `operator` is 'Exists' or "
-                               "'DoesNotExist'");
-        } else if (strat__in(op, (const char *const[]){"Gt", "Lt", NULL})) {
-            if (nv != 1)
-                ferr_required(e, p, "must be specified single value when `operator` is 'Lt' or 'Gt'");
-        } else {
-            strat__path(p, "%s.operator", base);
-            ferr_invalid_str(e, p, op, "not a valid selector operator");
-        }
-        strat__path(p, "%s.key", base);
-        strat__check_qualified(e, p, str_or(r, "key", ""));
-        json_array_foreach(jget_arr(r, "values"), k, v)
+        json_array_foreach(jget_arr(t, "matchExpressions"), j, r)
         {
-            const char *msgs[NAME_MAX_MSGS];
-            const char *val = json_is_string(v) ? json_string_value(v) : "";
-            int n = name_check_label_value(val, msgs);
-            strat__path(p, "%s.values[%zu]", base, k);
-            for (int m = 0; m < n; m++)
-                ferr_invalid_str(e, p, val, msgs[m]);
+            const char *op = str_or(r, "operator", "");
+            size_t nv = json_array_size(jget_arr(r, "values"));
+            char base[STRAT_PATH_MAX];
+            strat__path(base, "%s.nodeSelectorTerms[%zu].matchExpressions[%zu]", path, i, j);
+            strat__path(p, "%s.values", base);
+            if (strat__in(op, (const char *const[]){"In", "NotIn", NULL})) {
+                if (!nv)
+                    ferr_required(e, p, "must be specified when `operator` is 'In' or 'NotIn'");
+            } else if (strat__in(op, (const char *const[]){"Exists", "DoesNotExist", NULL})) {
+                if (nv)
+                    ferr_forbidden(e, p,
+                                   "may not be specified when `operator` is 'Exists' or "
+                                   "'DoesNotExist'");
+            } else if (strat__in(op, (const char *const[]){"Gt", "Lt", NULL})) {
+                if (nv != 1)
+                    ferr_required(e, p,
+                                  "must be specified single value when `operator` is 'Lt' or 'Gt'");
+            } else {
+                strat__path(p, "%s.operator", base);
+                ferr_invalid_str(e, p, op, "not a valid selector operator");
+            }
+            strat__path(p, "%s.key", base);
+            strat__check_qualified(e, p, str_or(r, "key", ""));
+            json_array_foreach(jget_arr(r, "values"), k, v)
+            {
+                const char *msgs[NAME_MAX_MSGS];
+                const char *val = json_is_string(v) ? json_string_value(v) : "";
+                int n = name_check_label_value(val, msgs);
+                strat__path(p, "%s.values[%zu]", base, k);
+                for (int m = 0; m < n; m++)
+                    ferr_invalid_str(e, p, val, msgs[m]);
+            }
         }
     }
 }
@@ -987,7 +1013,8 @@ static void pv_validate(const json_t *pv, struct ferrs *e)
         if (jget(na, "required"))
             validate_node_selector(e, "spec.nodeAffinity.required", jget_obj(na, "required"));
         else
-            ferr_required(e, "spec.nodeAffinity.required", "must specify required node constraints");
+            ferr_required(e, "spec.nodeAffinity.required",
+                          "must specify required node constraints");
     }
     for (const char *const *t = pv_sources; *t; t++) {
         const json_t *s = jget(spec, *t);
@@ -1088,7 +1115,8 @@ static void event_validate(const json_t *ev, struct ferrs *e)
     if (!jget_str(ev, "eventTime")) {
         if (!*ions) {
             if (*ns && strcmp(ns, "default"))
-                ferr_invalid_str(e, "involvedObject.namespace", ions, "does not match event.namespace");
+                ferr_invalid_str(e, "involvedObject.namespace", ions,
+                                 "does not match event.namespace");
         } else if (strcmp(ns, ions)) {
             ferr_invalid_str(e, "involvedObject.namespace", ions, "does not match event.namespace");
         }
@@ -1205,7 +1233,8 @@ static void validate_node_common(const json_t *node, struct ferrs *e)
         bool ok = slash != NULL;
         if (slash) {
             *slash = 0;
-            ok = strat__is_ip(ip) && slash[1] && strspn(slash + 1, "0123456789") == strlen(slash + 1);
+            ok = strat__is_ip(ip) && slash[1] &&
+                 strspn(slash + 1, "0123456789") == strlen(slash + 1);
         }
         if (!ok) {
             strat__path(p, "spec.podCIDRs[%zu]", i);

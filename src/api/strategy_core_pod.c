@@ -221,7 +221,11 @@ static void requests_from_limits(json_t *c)
     if (!lim || !json_object_size(lim))
         return;
     req = jensure_obj(res, "requests");
-    json_object_foreach(lim, k, q) if (!jget(req, k)) json_object_set(req, k, q);
+    json_object_foreach(lim, k, q)
+    {
+        if (!jget(req, k))
+            json_object_set(req, k, q);
+    }
 }
 
 static void pod_defaults(json_t *pod)
@@ -669,7 +673,8 @@ static void validate_env(struct ferrs *e, const char *path, const json_t *env)
             if (!*res)
                 ferr_required(e, fp, NULL);
             else if (!strat__in(res, env_resource_paths) &&
-                     strncmp(res, "requests.hugepages-", 19) && strncmp(res, "limits.hugepages-", 17))
+                     strncmp(res, "requests.hugepages-", 19) &&
+                     strncmp(res, "limits.hugepages-", 17))
                 ferr_not_supported(e, fp, res, env_resource_paths);
         }
         if (jget(vf, "configMapKeyRef")) {
@@ -872,8 +877,8 @@ static void validate_resources(struct ferrs *e, const char *path, const json_t *
                 ferr_add(e, FERR_INVALID, req_path, v, "must be equal to %s limit of %s", k,
                          json_string_value(l));
             else if (quantity_cmp(&rq, &lq) > 0)
-                ferr_add(e, FERR_INVALID, req_path, v, "must be less than or equal to %s limit of %s",
-                         k, json_string_value(l));
+                ferr_add(e, FERR_INVALID, req_path, v,
+                         "must be less than or equal to %s limit of %s", k, json_string_value(l));
         } else if (!l && !overcommit_allowed(k)) {
             ferr_required(e, lim_path, "Limit must be set for non overcommitable resources");
         }
@@ -1140,7 +1145,8 @@ static void validate_init_containers(struct pctx *x, const char *path, const jso
     json_t *names = json_object(), *c;
     size_t i;
 
-    json_array_foreach(regular, i, c) json_object_set_new(names, str_or(c, "name", ""), json_true());
+    json_array_foreach(regular, i, c)
+        json_object_set_new(names, str_or(c, "name", ""), json_true());
     json_array_foreach(list, i, c)
     {
         const char *name = str_or(c, "name", "");
@@ -1300,7 +1306,8 @@ void strat__podspec_validate(const json_t *spec, const char *path, bool is_pod, 
             ferr_required(e, p, "must provide `dnsConfig` when `dnsPolicy` is None");
         else if (!json_array_size(jget_arr(dc, "nameservers"))) {
             strat__path(p, "%s.dnsConfig.nameservers", path);
-            ferr_required(e, p, "must provide at least one DNS nameserver when `dnsPolicy` is None");
+            ferr_required(e, p,
+                          "must provide at least one DNS nameserver when `dnsPolicy` is None");
         }
     }
     json_array_foreach(jget_arr(jget_obj(spec, "dnsConfig"), "nameservers"), i, v)
@@ -1557,7 +1564,8 @@ static void pod_validate_status(const json_t *pod, const json_t *old, struct fer
         strat__check_ip(e, p, str_or(ip, "ip", ""), false);
     }
     if (*str_or(st, "nominatedNodeName", ""))
-        strat__check_dns_subdomain(e, "status.nominatedNodeName", jget_str(st, "nominatedNodeName"));
+        strat__check_dns_subdomain(e, "status.nominatedNodeName",
+                                   jget_str(st, "nominatedNodeName"));
 }
 
 static bool pod_field_value(const json_t *pod, const char *field, const char **val)

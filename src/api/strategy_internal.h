@@ -35,8 +35,8 @@ void strat__not_supported_raw(struct ferrs *e, const char *field, const char *ra
  * owns the result. NULL or absent renders as map[string]string(nil). */
 char *strat__go_string_map(const json_t *obj);
 /* metav1.LabelSelector's String(), e.g.
- * &LabelSelector{MatchLabels:map[string]string{app: web,},MatchExpressions:[]LabelSelectorRequirement{},}
- * Caller owns the result. */
+ * &LabelSelector{MatchLabels:map[string]string{app:
+ * web,},MatchExpressions:[]LabelSelectorRequirement{},} Caller owns the result. */
 char *strat__go_label_selector(const json_t *sel);
 
 /* True if s is one of the NULL-terminated set. */

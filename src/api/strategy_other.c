@@ -64,7 +64,8 @@ static void sc_validate(const json_t *sc, struct ferrs *e)
         {
             if (!*k)
                 ferr_invalid_str(e, "parameters", k, "field can not be empty.");
-            total += (long long)strlen(k) + (json_is_string(v) ? (long long)json_string_length(v) : 0);
+            total +=
+                (long long)strlen(k) + (json_is_string(v) ? (long long)json_string_length(v) : 0);
         }
         if (total > MAX_PROVISIONER_PARAMETER_SIZE)
             ferr_too_long(e, "parameters", MAX_PROVISIONER_PARAMETER_SIZE);

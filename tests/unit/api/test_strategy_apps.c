@@ -110,7 +110,8 @@ static void test_sts_defaults_minimal(void **state)
         "\"revisionHistoryLimit\":10,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},"
         "\"serviceName\":\"web\",\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"
         "\"spec\":{\"containers\":[{\"image\":\"nginx:1.25\",\"imagePullPolicy\":\"IfNotPresent\","
-        "\"name\":\"nginx\",\"ports\":[{\"containerPort\":80,\"name\":\"web\",\"protocol\":\"TCP\"}],"
+        "\"name\":\"nginx\",\"ports\":[{\"containerPort\":80,\"name\":\"web\",\"protocol\":\"TCP\"}"
+        "],"
         "\"resources\":{},\"terminationMessagePath\":\"/dev/termination-log\","
         "\"terminationMessagePolicy\":\"File\",\"volumeMounts\":[{\"mountPath\":"
         "\"/usr/share/nginx/html\",\"name\":\"www\"}]}],\"dnsPolicy\":\"ClusterFirst\","
@@ -583,8 +584,9 @@ static void test_sts_status(void **state)
                                   "currentReplicas", -1, "updatedReplicas", 1,
                                   "availableReplicas", 2));
     s->validate_status(n, old, &e);
-    assert_errs(&e, "status.currentReplicas: Invalid value: -1: must be greater than or equal to 0\n"
-                    "status.readyReplicas: Invalid value: 3: cannot be greater than status.replicas");
+    assert_errs(&e,
+                "status.currentReplicas: Invalid value: -1: must be greater than or equal to 0\n"
+                "status.readyReplicas: Invalid value: 3: cannot be greater than status.replicas");
     ferrs_release(&e);
 
     json_object_set_new(json_object_get(old, "status"), "collisionCount", json_integer(2));
