@@ -667,20 +667,26 @@ void validate_meta(const struct resource *r, const json_t *obj, const json_t *ol
     validate_finalizers(jget_arr(m, "finalizers"), errs);
 }
 
+static bool absent(const json_t *v)
+{
+    return !v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v));
+}
+
 void strat__prepare_update_meta(json_t *obj, const json_t *old)
 {
     json_t *m = jget_obj(obj, "metadata");
     const json_t *om = jget_obj(old, "metadata");
-    static const char *const keep_if_missing[] = {"uid", "creationTimestamp",
-                                                  "deletionGracePeriodSeconds", NULL};
-    static const char *const never_change[] = {"deletionTimestamp", NULL};
+    /* an update that leaves these out keeps the stored values */
+    static const char *const keep_if_missing[] = {"uid", "deletionGracePeriodSeconds", NULL};
+    /* and these can never be changed by an update: the stored value wins */
+    static const char *const never_change[] = {"creationTimestamp", "deletionTimestamp", NULL};
 
     if (!m || !om)
         return;
     for (const char *const *k = keep_if_missing; *k; k++)
-        if (!jget(m, *k) && jget(om, *k))
+        if (absent(jget(m, *k)) && !absent(jget(om, *k)))
             json_object_set(m, *k, jget(om, *k));
     for (const char *const *k = never_change; *k; k++)
-        if (jget(om, *k))
+        if (!absent(jget(om, *k)))
             json_object_set(m, *k, jget(om, *k));
 }

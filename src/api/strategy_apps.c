@@ -364,7 +364,8 @@ const struct res_strategy strat__statefulset = {
 
 static void cr_validate(const json_t *cr, struct ferrs *e)
 {
-    if (!jget(cr, "data"))
+    /* the decoder writes an absent data as null (a Go value field) */
+    if (!jget(cr, "data") || json_is_null(jget(cr, "data")))
         ferr_required(e, "data", "data is mandatory");
     strat__nonneg(e, "revision", cr, "revision");
 }

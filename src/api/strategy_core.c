@@ -198,7 +198,7 @@ static void service_defaults(json_t *svc)
     {
         json_t *tp = jget(port, "targetPort");
         set_default_str(port, "protocol", "TCP");
-        if (!tp || (json_is_integer(tp) && !json_integer_value(tp)) ||
+        if (!tp || json_is_null(tp) || (json_is_integer(tp) && !json_integer_value(tp)) ||
             (json_is_string(tp) && !*json_string_value(tp)))
             json_object_set_new(port, "targetPort", json_integer(jget_int(port, "port", 0)));
     }

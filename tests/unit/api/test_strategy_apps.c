@@ -2,6 +2,7 @@
  * with upstream's messages, the update rule and berth's own rules (STATEFULSET.md §7). */
 #include "test.h"
 
+#include "api/decode.h"
 #include "api/resource.h"
 #include "api/strategy.h"
 #include "base/alloc.h"
@@ -602,6 +603,104 @@ static void test_sts_status(void **state)
     json_decref(old);
 }
 
+/* --- through the decoder, as the server runs it --- */
+
+/* The walkthrough's StatefulSet as a user writes it. */
+#define WALKTHROUGH_STS                                                                            \
+    "{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"metadata\":{\"name\":"                \
+    "\"statefulset-demo\",\"namespace\":\"sts\"},\"spec\":{\"serviceName\":\"myapp-svc\","         \
+    "\"replicas\":2,\"selector\":{\"matchLabels\":{\"app\":\"myapp-pod\"}},\"template\":{"         \
+    "\"metadata\":{\"labels\":{\"app\":\"myapp-pod\"}},\"spec\":{\"containers\":[{\"name\":"       \
+    "\"myapp\",\"image\":\"ikubernetes/myapp:v1\",\"ports\":[{\"containerPort\":80,\"name\":"      \
+    "\"web\"}],\"volumeMounts\":[{\"name\":\"myappdata\",\"mountPath\":"                          \
+    "\"/usr/share/nginx/html\"}]}]}},\"volumeClaimTemplates\":[{\"metadata\":{\"name\":"           \
+    "\"myappdata\"},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],\"resources\":{\"requests\":{"   \
+    "\"storage\":\"2Gi\"}}}}]}}"
+
+static json_t *decoded(const char *text)
+{
+    struct decode_report rep = DECODE_REPORT_INIT;
+    struct strbuf err = STRBUF_INIT;
+    json_t *obj = tj(text);
+    assert_int_equal(schema_decode(sch_type_find(resource_get(RES_STATEFULSETS)->schema), obj,
+                                   &rep, &err),
+                     0);
+    assert_int_equal(rep.nunknown, 0);
+    decode_report_release(&rep);
+    strbuf_release(&err);
+    return obj;
+}
+
+static void test_sts_decoded_walkthrough(void **state)
+{
+    struct ferrs e = FERRS_INIT;
+    json_t *sts = decoded(WALKTHROUGH_STS);
+
+    run_create(RES_STATEFULSETS, sts, &e);
+    assert_errs(&e, "");
+    /* what `kubectl get sts -o json` shows before the controller's first status write (the
+     * server adds uid, resourceVersion, generation and the creation time) */
+    assert_json_eq(
+        sts,
+        "{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"metadata\":{\"creationTimestamp\":"
+        "null,\"name\":\"statefulset-demo\",\"namespace\":\"sts\"},\"spec\":{"
+        "\"persistentVolumeClaimRetentionPolicy\":{\"whenDeleted\":\"Retain\",\"whenScaled\":"
+        "\"Retain\"},\"podManagementPolicy\":\"OrderedReady\",\"replicas\":2,"
+        "\"revisionHistoryLimit\":10,\"selector\":{\"matchLabels\":{\"app\":\"myapp-pod\"}},"
+        "\"serviceName\":\"myapp-svc\",\"template\":{\"metadata\":{\"creationTimestamp\":null,"
+        "\"labels\":{\"app\":\"myapp-pod\"}},\"spec\":{\"containers\":[{\"image\":"
+        "\"ikubernetes/myapp:v1\",\"imagePullPolicy\":\"IfNotPresent\",\"name\":\"myapp\","
+        "\"ports\":[{\"containerPort\":80,\"name\":\"web\",\"protocol\":\"TCP\"}],\"resources\":{},"
+        "\"terminationMessagePath\":\"/dev/termination-log\",\"terminationMessagePolicy\":"
+        "\"File\",\"volumeMounts\":[{\"mountPath\":\"/usr/share/nginx/html\",\"name\":"
+        "\"myappdata\"}]}],\"dnsPolicy\":\"ClusterFirst\",\"restartPolicy\":\"Always\","
+        "\"schedulerName\":\"default-scheduler\",\"securityContext\":{},"
+        "\"terminationGracePeriodSeconds\":30}},\"updateStrategy\":{\"rollingUpdate\":{"
+        "\"partition\":0},\"type\":\"RollingUpdate\"},\"volumeClaimTemplates\":[{\"apiVersion\":"
+        "\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":{\"creationTimestamp\":null,"
+        "\"name\":\"myappdata\"},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],\"resources\":{"
+        "\"requests\":{\"storage\":\"2Gi\"}},\"volumeMode\":\"Filesystem\"},\"status\":{\"phase\":"
+        "\"Pending\"}}]},\"status\":{\"availableReplicas\":0,\"replicas\":0}}");
+    json_decref(sts);
+}
+
+/* kubectl apply (§9.1) re-sends the whole claim template list without the server's defaults,
+ * and a new image: after decoding and defaulting that is an allowed update. */
+static void test_sts_decoded_reapply(void **state)
+{
+    struct ferrs e = FERRS_INIT;
+    json_t *old = decoded(WALKTHROUGH_STS), *n;
+
+    run_create(RES_STATEFULSETS, old, &e);
+    assert_errs(&e, "");
+    jset_str(json_object_get(old, "metadata"), "uid", "8c2f0d9e-1111-2222-3333-444455556666");
+    jset_str(json_object_get(old, "metadata"), "creationTimestamp", "2026-11-25T07:08:37Z");
+    n = decoded(WALKTHROUGH_STS);
+    jset_str(json_array_get(jpath(n, "spec.template.spec.containers"), 0), "image",
+             "ikubernetes/myapp:v2");
+    run_update(RES_STATEFULSETS, n, old, &e);
+    assert_errs(&e, "");
+    assert_string_equal(jpath_str(n, "metadata.creationTimestamp"), "2026-11-25T07:08:37Z");
+    json_decref(n);
+
+    /* the same with a bigger claim (berth) and then a different access mode (forbidden) */
+    n = decoded(WALKTHROUGH_STS);
+    jset_str(jpath(json_array_get(jpath(n, "spec.volumeClaimTemplates"), 0),
+                   "spec.resources.requests"),
+             "storage", "5Gi");
+    run_update(RES_STATEFULSETS, n, old, &e);
+    assert_errs(&e, "");
+    json_decref(n);
+    n = decoded(WALKTHROUGH_STS);
+    json_object_set_new(jpath(json_array_get(jpath(n, "spec.volumeClaimTemplates"), 0), "spec"),
+                        "accessModes", json_pack("[s]", "ReadOnlyMany"));
+    run_update(RES_STATEFULSETS, n, old, &e);
+    assert_errs(&e, STS_FORBIDDEN);
+    ferrs_release(&e);
+    json_decref(n);
+    json_decref(old);
+}
+
 /* --- ControllerRevision --- */
 
 #define CR "{\"metadata\":{\"name\":\"web-7b5d8c4f9\",\"namespace\":\"default\"},"
@@ -612,6 +711,9 @@ static void test_cr_validate(void **state)
     assert_create_errors(RES_CONTROLLERREVISIONS, CR "\"revision\":-1}",
                          "data: Required value: data is mandatory\n"
                          "revision: Invalid value: -1: must be greater than or equal to 0");
+    /* the decoder writes an absent data as null */
+    assert_create_errors(RES_CONTROLLERREVISIONS, CR "\"data\":null,\"revision\":1}",
+                         "data: Required value: data is mandatory");
 }
 
 static void test_cr_data_immutable(void **state)
@@ -660,6 +762,8 @@ int main(void)
         cmocka_unit_test(test_sts_update_claim_storage),
         cmocka_unit_test(test_sts_update_meta_immutable),
         cmocka_unit_test(test_sts_status),
+        cmocka_unit_test(test_sts_decoded_walkthrough),
+        cmocka_unit_test(test_sts_decoded_reapply),
         cmocka_unit_test(test_cr_validate),
         cmocka_unit_test(test_cr_data_immutable),
     };

@@ -210,19 +210,48 @@ static void test_meta_generation(void **state)
     "{\"metadata\":{\"name\":\"c\",\"namespace\":\"d\",\"uid\":\"u-1\",\"resourceVersion\":"       \
     "\"5\",\"creationTimestamp\":\"2026-11-25T07:08:37Z\"}}"
 
+/* validate_meta alone, without the prepare_update hook */
+static char *meta_errors_raw(enum res_id id, const char *text, const char *old_text)
+{
+    struct ferrs e = FERRS_INIT;
+    json_t *obj = tj(text), *old = tj(old_text);
+    char *t;
+
+    validate_meta(resource_get(id), obj, old, &e);
+    t = errs_text(&e);
+    ferrs_release(&e);
+    json_decref(obj);
+    json_decref(old);
+    return t;
+}
+
 static void test_meta_update_immutable(void **state)
 {
+    char *t = meta_errors_raw(RES_CONFIGMAPS,
+                              "{\"metadata\":{\"name\":\"c2\",\"namespace\":\"e\",\"uid\":\"u-2\","
+                              "\"creationTimestamp\":\"2026-11-26T00:00:00Z\"}}",
+                              OLD_CM);
+    assert_string_equal(t, "metadata.name: Invalid value: \"c2\": field is immutable\n"
+                           "metadata.namespace: Invalid value: \"e\": field is immutable\n"
+                           "metadata.uid: Invalid value: \"u-2\": field is immutable\n"
+                           "metadata.creationTimestamp: Invalid value: 2026-11-26 00:00:00 +0000 "
+                           "UTC: field is immutable");
+    free(t);
+    /* with the strategy's prepare_update (upstream's BeforeUpdate) the stored creation time
+     * wins silently, as it does upstream */
     assert_meta(RES_CONFIGMAPS,
                 "{\"metadata\":{\"name\":\"c2\",\"namespace\":\"e\",\"uid\":\"u-2\","
                 "\"creationTimestamp\":\"2026-11-26T00:00:00Z\"}}",
                 OLD_CM,
                 "metadata.name: Invalid value: \"c2\": field is immutable\n"
                 "metadata.namespace: Invalid value: \"e\": field is immutable\n"
-                "metadata.uid: Invalid value: \"u-2\": field is immutable\n"
-                "metadata.creationTimestamp: Invalid value: 2026-11-26 00:00:00 +0000 UTC: field "
-                "is immutable");
-    /* an update that leaves uid and creationTimestamp out keeps them (rest.BeforeUpdate) */
+                "metadata.uid: Invalid value: \"u-2\": field is immutable");
+    /* an update that leaves uid and creationTimestamp out (or null, as the decoder writes an
+     * absent time) keeps them (rest.BeforeUpdate) */
     assert_meta(RES_CONFIGMAPS, "{\"metadata\":{\"name\":\"c\",\"namespace\":\"d\"}}", OLD_CM, "");
+    assert_meta(RES_CONFIGMAPS,
+                "{\"metadata\":{\"name\":\"c\",\"namespace\":\"d\",\"creationTimestamp\":null}}",
+                OLD_CM, "");
 }
 
 static void test_meta_update_deleting(void **state)
