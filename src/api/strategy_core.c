@@ -858,9 +858,17 @@ static void pvc_validate_update(const json_t *pvc, const json_t *old, struct fer
         ferr_forbidden(e, "spec",
                        "spec is immutable after creation except resources.requests and "
                        "volumeAttributesClassName for bound claims");
-    if (strat__qty(ns, &nq) && strat__qty(os, &oq) && quantity_cmp(&nq, &oq) < 0)
-        ferr_forbidden(e, "spec.resources.requests.storage",
-                       "field can not be less than previous value");
+    /* RecoverVolumeExpansionFailure (beta, on in 1.32): a request may go back down, to recover
+     * from a failed expansion, but never to or below what the volume already has. */
+    if (strat__qty(ns, &nq) && strat__qty(os, &oq) && quantity_cmp(&nq, &oq) < 0) {
+        struct quantity cq;
+        const json_t *cap = jget(jget_obj(jget_obj(old, "status"), "capacity"), "storage");
+        if (!strat__qty(cap, &cq))
+            cq = (struct quantity){0};
+        if (quantity_cmp(&nq, &cq) <= 0)
+            ferr_forbidden(e, "spec.resources.requests.storage",
+                           "field can not be less than status.capacity");
+    }
     if (!json_eq_or_absent(jget(spec, "volumeMode"), jget(ospec, "volumeMode")))
         ferr_invalid(e, "volumeMode", jget(spec, "volumeMode"), "field is immutable");
     json_decref(a);

@@ -464,14 +464,25 @@ static void test_pvc_update(void **state)
                   "{\"resources\":{\"requests\":{\"storage\":\"2Gi\"}}}",
                   "spec: Forbidden: spec is immutable after creation except resources.requests "
                   "and volumeAttributesClassName for bound claims");
-    /* bound: expansion yes, shrinking no */
+    /* bound: expansion yes, shrinking below what the volume has no */
     jset_str(json_object_get(old, "status"), "phase", "Bound");
+    json_object_set_new(json_object_get(old, "status"), "capacity",
+                        json_pack("{s:s}", "storage", "1Gi"));
     assert_update(RES_PERSISTENTVOLUMECLAIMS, old, "spec",
                   "{\"resources\":{\"requests\":{\"storage\":\"2Gi\"}}}", "");
     assert_update(RES_PERSISTENTVOLUMECLAIMS, old, "spec",
                   "{\"resources\":{\"requests\":{\"storage\":\"512Mi\"}}}",
                   "spec.resources.requests.storage: Forbidden: field can not be less than "
-                  "previous value");
+                  "status.capacity");
+    /* RecoverVolumeExpansionFailure: after a failed expansion to 4Gi the request may come back
+     * down to anything above the 1Gi the volume really has */
+    jset_str(jpath(old, "spec.resources.requests"), "storage", "4Gi");
+    assert_update(RES_PERSISTENTVOLUMECLAIMS, old, "spec",
+                  "{\"resources\":{\"requests\":{\"storage\":\"2Gi\"}}}", "");
+    assert_update(RES_PERSISTENTVOLUMECLAIMS, old, "spec",
+                  "{\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}",
+                  "spec.resources.requests.storage: Forbidden: field can not be less than "
+                  "status.capacity");
     assert_update(RES_PERSISTENTVOLUMECLAIMS, old, "spec",
                   "{\"accessModes\":[\"ReadWriteMany\"]}",
                   "spec: Forbidden: spec is immutable after creation except resources.requests "
