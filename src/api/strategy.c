@@ -13,6 +13,7 @@
 
 #include "api/strategy_internal.h"
 #include "base/alloc.h"
+#include "base/base64.h"
 #include "base/names.h"
 #include "base/strbuf.h"
 
@@ -380,51 +381,23 @@ void strat__validate_label_selector(const json_t *sel, const char *field, struct
     }
 }
 
-/* --- Quantities and base64 --- */
+/* --- Quantities and data sizes --- */
 
 bool strat__qty(const json_t *v, struct quantity *q)
 {
     return json_is_string(v) && quantity_parse(json_string_value(v), q) == 0;
 }
 
-char *strat__base64_encode(const char *data, size_t len)
-{
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = xmalloc((len + 2) / 3 * 4 + 1), *o = out;
-    const unsigned char *in = (const unsigned char *)data;
-    size_t i;
-
-    for (i = 0; i + 2 < len; i += 3) {
-        *o++ = tbl[in[i] >> 2];
-        *o++ = tbl[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
-        *o++ = tbl[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)];
-        *o++ = tbl[in[i + 2] & 63];
-    }
-    if (i < len) {
-        *o++ = tbl[in[i] >> 2];
-        if (i + 1 < len) {
-            *o++ = tbl[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
-            *o++ = tbl[(in[i + 1] & 15) << 2];
-        } else {
-            *o++ = tbl[(in[i] & 3) << 4];
-            *o++ = '=';
-        }
-        *o++ = '=';
-    }
-    *o = 0;
-    return out;
-}
-
 size_t strat__base64_decoded_len(const char *b64)
 {
-    size_t n, pad = 0;
+    struct strbuf sb = STRBUF_INIT;
+    size_t n;
 
-    if (!b64)
+    if (!b64 || base64_decode(b64, strlen(b64), &sb, NULL) < 0)
         return 0;
-    n = strlen(b64);
-    while (n > pad && b64[n - 1 - pad] == '=')
-        pad++;
-    return (n - pad) * 3 / 4;
+    n = sb.len;
+    strbuf_release(&sb);
+    return n;
 }
 
 /* --- Object metadata --- */

@@ -9,6 +9,7 @@
 
 #include "api/strategy_internal.h"
 #include "base/alloc.h"
+#include "base/base64.h"
 #include "base/ktime.h"
 #include "base/names.h"
 
@@ -1389,7 +1390,7 @@ static void secret_merge_string_data(json_t *s)
         json_object_foreach(sd, k, v)
         {
             const char *str = json_is_string(v) ? json_string_value(v) : "";
-            char *b64 = strat__base64_encode(str, strlen(str));
+            char *b64 = base64_encode(str, strlen(str));
             json_object_set_new(data, k, json_string(b64));
             free(b64);
         }

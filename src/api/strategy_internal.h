@@ -99,10 +99,9 @@ void strat__pvc_spec_defaults(json_t *spec);
 /* ValidatePersistentVolumeClaimSpec at path ("spec" or "spec.volumeClaimTemplates[0].spec"). */
 void strat__pvc_spec_validate(const json_t *spec, const char *path, struct ferrs *e);
 
-/* --- Base64 (Secret stringData, data sizes) --- */
+/* --- Data sizes --- */
 
-char *strat__base64_encode(const char *data, size_t len);
-/* Decoded length of a base64 string (0 for NULL). */
+/* Decoded length of a base64 string (0 for NULL or malformed). */
 size_t strat__base64_decoded_len(const char *b64);
 
 /* --- The per-kind tables --- */
