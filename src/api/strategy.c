@@ -284,9 +284,11 @@ bool strat__check_ip(struct ferrs *e, const char *field, const char *ip, bool no
         return true;
     /* ValidateNonSpecialIP: endpoints may not point at these ranges. */
     static const unsigned char zero16[16];
-    if (v4 ? !memcmp(a, zero16, 4) : !memcmp(a, zero16, 16))
-        ferr_invalid_str(e, field, ip, "may not be unspecified (0.0.0.0, ::)");
-    else if (v4 ? a[0] == 127 : (!memcmp(a, zero16, 15) && a[15] == 1))
+    if (v4 ? !memcmp(a, zero16, 4) : !memcmp(a, zero16, 16)) {
+        char *d = xasprintf("may not be unspecified (%s)", ip);
+        ferr_invalid_str(e, field, ip, d);
+        free(d);
+    } else if (v4 ? a[0] == 127 : (!memcmp(a, zero16, 15) && a[15] == 1))
         ferr_invalid_str(e, field, ip, "may not be in the loopback range (127.0.0.0/8, ::1/128)");
     else if (v4 ? (a[0] == 169 && a[1] == 254) : (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
         ferr_invalid_str(e, field, ip,
