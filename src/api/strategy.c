@@ -99,14 +99,6 @@ void strat__duplicate_str(struct ferrs *e, const char *field, const char *value)
     json_decref(v);
 }
 
-void strat__not_supported_raw(struct ferrs *e, const char *field, const char *raw,
-                              const char *const *supported)
-{
-    ferr_not_supported(e, field, "", supported);
-    free(e->v[e->nr - 1].value);
-    e->v[e->nr - 1].value = xstrdup(raw);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);

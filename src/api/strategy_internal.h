@@ -28,15 +28,13 @@ void strat__invalid_raw(struct ferrs *e, const char *field, const char *raw, con
 void strat__duplicate_raw(struct ferrs *e, const char *field, const char *raw);
 /* Duplicate of a string value (quoted). */
 void strat__duplicate_str(struct ferrs *e, const char *field, const char *value);
-/* Not supported with the value rendered verbatim (e.g. a number). */
-void strat__not_supported_raw(struct ferrs *e, const char *field, const char *raw,
-                              const char *const *supported);
 /* Go's %#v of a map[string]string (keys sorted), e.g. map[string]string{"app":"web"}. Caller
  * owns the result. NULL or absent renders as map[string]string(nil). */
 char *strat__go_string_map(const json_t *obj);
-/* metav1.LabelSelector's String(), e.g.
- * &LabelSelector{MatchLabels:map[string]string{app:
- * web,},MatchExpressions:[]LabelSelectorRequirement{},} Caller owns the result. */
+/* metav1.LabelSelector's String(), e.g. for {matchLabels: {app: web}}:
+ *   &LabelSelector{MatchLabels:map[string]string{app: web,},
+ *                  MatchExpressions:[]LabelSelectorRequirement{},}   (on one line)
+ * Caller owns the result. */
 char *strat__go_label_selector(const json_t *sel);
 
 /* True if s is one of the NULL-terminated set. */
@@ -90,7 +88,8 @@ void strat__podspec_defaults(json_t *spec);
 /* ValidatePodSpec. is_pod adds the checks upstream applies to pods only (image whitespace,
  * hostNetwork ports). */
 void strat__podspec_validate(const json_t *spec, const char *path, bool is_pod, struct ferrs *e);
-/* The container restart policy / resource helpers QoS needs. */
+/* The pod's QoS class (ComputePodQOS: "BestEffort", "Burstable" or "Guaranteed", a static
+ * string), counting requests that SetDefaults_Pod will copy from limits. */
 const char *strat__pod_qos(const json_t *spec);
 
 /* --- PersistentVolumeClaims (strategy_core.c), also used by StatefulSet templates --- */
