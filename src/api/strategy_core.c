@@ -1003,7 +1003,7 @@ static void pv_validate(const json_t *pv, struct ferrs *e)
     if (!jget(cap, "storage") || json_object_size(cap) > 1) {
         ferr_not_supported(e, "spec.capacity", "", storage_only);
         free(e->v[e->nr - 1].value);
-        e->v[e->nr - 1].value = json_dump_compact(cap ? cap : json_object());
+        e->v[e->nr - 1].value = cap ? json_dump_compact(cap) : xstrdup("{}");
     }
     json_object_foreach((json_t *)cap, k, v)
     {
