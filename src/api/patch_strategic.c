@@ -1,0 +1,1039 @@
+/* patch_strategic.c — strategic merge patch, the server half of
+ * k8s.io/apimachinery/pkg/util/strategicpatch (StrategicMergeMapPatch with MergeParallelList
+ * and IgnoreUnmatchedNulls, as the API server calls it).
+ *
+ * The functions below mirror upstream's mergeMap / mergePatchIntoOriginal / mergeSlice, on
+ * private deep copies of the object and the patch that they edit in place as upstream edits
+ * its maps. Upstream is followed to the letter, including the orders it produces, because
+ * kubectl's 3-way patches are computed to give exactly those orders. Patch metadata (merge
+ * keys, strategies) comes from the berth schema instead of Go struct tags.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/patch.h"
+#include "base/alloc.h"
+
+#define DIRECTIVE "$patch"
+#define RETAIN_KEYS "$retainKeys"
+#define DELETE_FROM_PRIMITIVE_LIST "$deleteFromPrimitiveList"
+#define SET_ELEMENT_ORDER "$setElementOrder"
+
+struct smp {
+    struct strbuf *err;
+    json_t *keep; /* references that must outlive the merge (see merge_slice) */
+};
+
+/* What upstream's LookupPatchMetadataForStruct/ForSlice answer for one field. */
+struct meta {
+    const struct sch_ref *sub; /* schema of the value (of its elements for a list); NULL = none */
+    bool merge;                /* patchStrategy merge */
+    const char *key;           /* patchMergeKey, or NULL */
+};
+
+/* A Go slice of borrowed values: appending within cap writes into the same buffer, which is
+ * what makes upstream's list orders come out as they do (see merge_set_element_order). */
+struct gslice {
+    json_t **v;
+    size_t len, cap;
+    bool owned; /* v is ours to free (else it is the caller's buffer) */
+};
+
+#define GSLICE_INIT {NULL, 0, 0, true}
+
+static void gs_append(struct gslice *s, json_t *x)
+{
+    if (s->len == s->cap) {
+        size_t ncap = s->cap * 2 + 4;
+        json_t **nv = xmalloc(ncap * sizeof(*nv));
+        if (s->len)
+            memcpy(nv, s->v, s->len * sizeof(*nv));
+        if (s->owned)
+            free(s->v);
+        s->v = nv;
+        s->cap = ncap;
+        s->owned = true;
+    }
+    s->v[s->len++] = x;
+}
+
+static void gs_remove(struct gslice *s, size_t k)
+{
+    memmove(&s->v[k], &s->v[k + 1], (s->len - k - 1) * sizeof(*s->v));
+    s->len--;
+}
+
+static void gs_release(struct gslice *s)
+{
+    if (s->owned)
+        free(s->v);
+    s->v = NULL;
+    s->len = s->cap = 0;
+    s->owned = true;
+}
+
+static void gs_from_array(struct gslice *s, const json_t *arr)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach (arr, i, v)
+        gs_append(s, v);
+}
+
+/* A new array holding references to the slice's values. */
+static json_t *gs_to_array(const struct gslice *s)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; i < s->len; i++)
+        json_array_append(a, s->v[i]);
+    return a;
+}
+
+/* --- messages, worded and formatted as Go prints them --- */
+
+static void go_value(struct strbuf *sb, const json_t *v);
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* strconv.FormatFloat(d, 'g', -1, 64), which fmt's %v uses. */
+static void go_float(struct strbuf *sb, double d)
+{
+    char buf[64];
+    int prec, exp;
+
+    if (d == 0) {
+        strbuf_addstr(sb, signbit(d) ? "-0" : "0");
+        return;
+    }
+    for (prec = 1; prec < 17; prec++) {
+        snprintf(buf, sizeof(buf), "%.*e", prec - 1, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    snprintf(buf, sizeof(buf), "%.*e", prec - 1, d);
+    exp = atoi(strchr(buf, 'e') + 1);
+    if (exp < -4 || exp >= 6)
+        strbuf_addstr(sb, buf);
+    else
+        strbuf_addf(sb, "%.*f", prec - 1 - exp > 0 ? prec - 1 - exp : 0, d);
+}
+
+/* fmt's %v of a decoded JSON value: map[k:v ...] with sorted keys, [a b], bare strings. */
+static void go_value(struct strbuf *sb, const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t n = json_object_size(v), i = 0;
+        const char **keys = xcalloc(n ? n : 1, sizeof(*keys));
+        const char *k;
+        json_t *e;
+        json_object_foreach ((json_t *)v, k, e)
+            keys[i++] = k;
+        qsort(keys, n, sizeof(*keys), cmp_str);
+        strbuf_addstr(sb, "map[");
+        for (i = 0; i < n; i++) {
+            if (i)
+                strbuf_addch(sb, ' ');
+            strbuf_addf(sb, "%s:", keys[i]);
+            go_value(sb, json_object_get(v, keys[i]));
+        }
+        strbuf_addch(sb, ']');
+        free(keys);
+        break;
+    }
+    case JSON_ARRAY: {
+        size_t i;
+        json_t *e;
+        strbuf_addch(sb, '[');
+        json_array_foreach (v, i, e) {
+            if (i)
+                strbuf_addch(sb, ' ');
+            go_value(sb, e);
+        }
+        strbuf_addch(sb, ']');
+        break;
+    }
+    case JSON_STRING:
+        strbuf_add(sb, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        strbuf_addf(sb, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        break;
+    case JSON_REAL:
+        go_float(sb, json_real_value(v));
+        break;
+    case JSON_TRUE:
+        strbuf_addstr(sb, "true");
+        break;
+    case JSON_FALSE:
+        strbuf_addstr(sb, "false");
+        break;
+    default:
+        strbuf_addstr(sb, "<nil>");
+    }
+}
+
+/* reflect.TypeOf(v) printed with %s. */
+static const char *go_type(const json_t *v)
+{
+    switch (v ? json_typeof(v) : JSON_NULL) {
+    case JSON_OBJECT: return "map[string]interface {}";
+    case JSON_ARRAY: return "[]interface {}";
+    case JSON_STRING: return "string";
+    case JSON_INTEGER: return "int64";
+    case JSON_REAL: return "float64";
+    case JSON_TRUE:
+    case JSON_FALSE: return "bool";
+    default: return "%!s(<nil>)";
+    }
+}
+
+/* mergepatch.ErrBadArgType */
+static int err_bad_arg_type(struct smp *x, const char *expected, const json_t *actual)
+{
+    strbuf_addf(x->err, "expected a %s, but received a %s", expected, go_type(actual));
+    return -EINVAL;
+}
+
+/* mergepatch.ErrNoMergeKey */
+static int err_no_merge_key(struct smp *x, const json_t *m, const char *key)
+{
+    strbuf_addstr(x->err, "map: ");
+    go_value(x->err, m);
+    strbuf_addf(x->err, " does not contain declared merge key: %s", key);
+    return -EINVAL;
+}
+
+/* mergepatch.ErrBadPatchType */
+static int err_bad_patch_type(struct smp *x, const json_t *directive, const json_t *m)
+{
+    strbuf_addstr(x->err, "unknown patch type: ");
+    if (json_is_string(directive)) {
+        go_value(x->err, directive);
+    } else if (json_is_null(directive)) {
+        strbuf_addstr(x->err, "%!s(<nil>)");
+    } else {
+        strbuf_addf(x->err, "%%!s(%s=", go_type(directive));
+        go_value(x->err, directive);
+        strbuf_addch(x->err, ')');
+    }
+    strbuf_addstr(x->err, " in map: ");
+    go_value(x->err, m);
+    return -EINVAL;
+}
+
+static int err_msg(struct smp *x, const char *msg)
+{
+    strbuf_addstr(x->err, msg);
+    return -EINVAL;
+}
+
+/* --- schema lookups --- */
+
+static const struct sch_ref *value_schema(const struct sch_ref *r)
+{
+    return r && (r->kind == SCH_STRUCT || r->kind == SCH_MAP) ? r : NULL;
+}
+
+/* Patch metadata of field k below s. Fields the schema does not know get none: their maps
+ * merge and their lists are replaced (upstream refuses to merge them at all). */
+static void lookup(const struct sch_ref *s, const char *k, bool list, struct meta *m)
+{
+    const struct sch_field *f;
+    const struct sch_ref *r = NULL;
+
+    m->sub = NULL;
+    m->merge = false;
+    m->key = NULL;
+    if (!s)
+        return;
+    if (s->kind == SCH_MAP) {
+        r = s->elem;
+        if (list)
+            m->sub = r && r->kind == SCH_ARRAY ? value_schema(r->elem) : NULL;
+        else
+            m->sub = value_schema(r);
+        return;
+    }
+    if (s->kind != SCH_STRUCT || !s->type)
+        return;
+    f = sch_field_find(s->type, k);
+    if (!f)
+        return;
+    if (!list) {
+        m->sub = value_schema(f->ref);
+        return;
+    }
+    if (f->ref->kind != SCH_ARRAY)
+        return;
+    m->sub = value_schema(f->ref->elem);
+    m->merge = f->flags & (SCH_F_MERGE | SCH_F_SET);
+    if ((f->flags & SCH_F_MERGE) && f->merge_key && *f->merge_key)
+        m->key = f->merge_key;
+}
+
+static const char *schema_name(const struct sch_ref *s)
+{
+    if (s && s->kind == SCH_STRUCT && s->type)
+        return s->type->go_name ? s->type->go_name : s->type->name;
+    return "unknown type";
+}
+
+/* --- small helpers on decoded values --- */
+
+/* Go's reflect.TypeOf classes: true and false are both bool; ints and floats differ. */
+static int type_class(const json_t *v)
+{
+    int t = json_typeof(v);
+    return t == JSON_FALSE ? JSON_TRUE : t;
+}
+
+/* Go's == on two interface values holding JSON scalars (absent == absent, as nil == nil). */
+static bool go_eq(const json_t *a, const json_t *b)
+{
+    if (!a || !b)
+        return a == b;
+    return json_equal(a, b);
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+    return !strncmp(s, prefix, strlen(prefix));
+}
+
+static bool is_directive(const json_t *v, const char *which)
+{
+    json_t *d = json_object_get(v, DIRECTIVE);
+    return json_is_string(d) && !strcmp(json_string_value(d), which);
+}
+
+/* extractKey: "$setElementOrder/containers" -> "containers". */
+static int extract_key(struct smp *x, const char *s, const char *prefix, const char **key)
+{
+    const char *slash = strchr(s, '/');
+
+    if (!slash || (size_t)(slash - s) != strlen(prefix) || strncmp(s, prefix, strlen(prefix)))
+        return err_msg(x, !strcmp(prefix, SET_ELEMENT_ORDER)
+                              ? "invalid patch format of setElementOrder list"
+                              : "invalid patch format of primitive list");
+    *key = slash + 1;
+    return 0;
+}
+
+/* removeDirectives: the value without any map that carries "$patch" (such maps, and list
+ * items, disappear). Returns a new reference, or NULL when v itself is such a map. */
+static json_t *remove_directives(json_t *v)
+{
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *e, *r;
+        void *tmp;
+        if (json_object_get(v, DIRECTIVE))
+            return NULL;
+        json_object_foreach_safe (v, tmp, k, e) {
+            r = remove_directives(e);
+            if (!r)
+                json_object_del(v, k);
+            else if (r != e)
+                json_object_set_new(v, k, r);
+            else
+                json_decref(r);
+        }
+        return json_incref(v);
+    }
+    if (json_is_array(v)) {
+        json_t *a = json_array(), *e, *r;
+        size_t i;
+        json_array_foreach (v, i, e) {
+            r = remove_directives(e);
+            if (r)
+                json_array_append_new(a, r);
+        }
+        return a;
+    }
+    return json_incref(v);
+}
+
+/* discardNullValuesFromPatch: drop null members of maps, at any depth (list items stay). */
+static void discard_nulls(json_t *v)
+{
+    const char *k;
+    json_t *e;
+    void *tmp;
+    size_t i;
+
+    if (json_is_object(v)) {
+        json_object_foreach_safe (v, tmp, k, e) {
+            if (json_is_null(e))
+                json_object_del(v, k);
+            else
+                discard_nulls(e);
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach (v, i, e)
+            discard_nulls(e);
+    }
+}
+
+/* sliceElementType over up to two lists: every element must be of one type, not a list.
+ * Sets *kind to that type (JSON_OBJECT for lists of maps). */
+static int slice_element_type(struct smp *x, const json_t *a, const json_t *b, int *kind)
+{
+    const json_t *lists[2] = {a, b};
+    int prev = -1;
+
+    for (int l = 0; l < 2; l++) {
+        size_t i;
+        json_t *e;
+        json_array_foreach (lists[l], i, e) {
+            if (prev < 0) {
+                prev = type_class(e);
+                if (prev == JSON_ARRAY) {
+                    strbuf_addstr(x->err, "lists of lists are not supported");
+                    return -EILSEQ;
+                }
+            } else if (type_class(e) != prev) {
+                strbuf_addstr(x->err, "list element types are not identical: [");
+                if (a)
+                    go_value(x->err, a);
+                else
+                    strbuf_addstr(x->err, "[]");
+                strbuf_addch(x->err, ' ');
+                if (b)
+                    go_value(x->err, b);
+                else
+                    strbuf_addstr(x->err, "[]");
+                strbuf_addch(x->err, ']');
+                return -EINVAL;
+            }
+        }
+    }
+    if (prev < 0)
+        return err_msg(x, "no elements in any of the given slices");
+    *kind = prev;
+    return 0;
+}
+
+/* findMapInSliceBasedOnKeyValue: index of the first map in s whose key equals val, or -1. */
+static int find_by_key(struct smp *x, json_t *const *s, size_t n, const char *key,
+                       const json_t *val, size_t *at)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!json_is_object(s[i])) {
+            strbuf_addf(x->err, "value for key %zu is not a map", i);
+            return -EINVAL;
+        }
+        json_t *v = json_object_get(s[i], key);
+        if (v && go_eq(v, val)) {
+            *at = i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* --- list order (normalizeElementOrder and friends) --- */
+
+/* index(): position in order of the first item equal to v (by merge key for maps). */
+static size_t order_index(json_t *const *order, size_t n, const json_t *v, const char *key,
+                          int kind)
+{
+    const json_t *want;
+
+    if (!key)
+        key = "";
+    want = kind == JSON_OBJECT ? json_object_get(v, key) : v;
+
+    for (size_t i = 0; i < n; i++) {
+        const json_t *have = kind == JSON_OBJECT ? json_object_get(order[i], key) : order[i];
+        if (kind == JSON_OBJECT ? go_eq(want, have) : json_equal(want, have))
+            return i;
+    }
+    return SIZE_MAX;
+}
+
+/* A stable sort of s by each item's index in order. Upstream sorts with sort.SliceStable
+ * and a comparator that calls items missing from order "less" than anything; such items
+ * cannot occur on the paths that reach here, and this keeps them in place at the end. */
+static void sort_by_order(struct gslice *s, json_t *const *order, size_t n, const char *key,
+                          int kind)
+{
+    size_t *idx = xcalloc(s->len ? s->len : 1, sizeof(*idx));
+
+    for (size_t i = 0; i < s->len; i++)
+        idx[i] = order_index(order, n, s->v[i], key, kind);
+    /* insertion sort on the precomputed indexes: stable, and the lists are short */
+    for (size_t i = 1; i < s->len; i++) {
+        json_t *v = s->v[i];
+        size_t d = idx[i], j = i;
+        for (; j > 0 && idx[j - 1] > d; j--) {
+            s->v[j] = s->v[j - 1];
+            idx[j] = idx[j - 1];
+        }
+        s->v[j] = v;
+        idx[j] = d;
+    }
+    free(idx);
+}
+
+/* validateMergeKeyInLists for one list. A list of maps without a merge key (a plain list
+ * given a $setElementOrder) fails here, on the empty key, as upstream does. */
+static int check_merge_keys(struct smp *x, json_t *const *s, size_t n, const char *key)
+{
+    if (!key)
+        key = "";
+    for (size_t i = 0; i < n; i++) {
+        if (!json_is_object(s[i]))
+            return err_bad_arg_type(x, "map[string]interface {}", s[i]);
+        if (!json_object_get(s[i], key))
+            return err_no_merge_key(x, s[i], key);
+    }
+    return 0;
+}
+
+/* normalizeSliceOrder: sort s by order; for maps, "$patch: delete" items go last. */
+static int normalize_slice_order(struct smp *x, struct gslice *s, json_t *const *order, size_t n,
+                                 const char *key, int kind)
+{
+    struct gslice keep = GSLICE_INIT, del = GSLICE_INIT;
+    int rc;
+
+    if (kind == JSON_OBJECT) {
+        if ((rc = check_merge_keys(x, s->v, s->len, key)) ||
+            (rc = check_merge_keys(x, order, n, key)))
+            return rc;
+        for (size_t i = 0; i < s->len; i++)
+            gs_append(is_directive(s->v[i], "delete") ? &del : &keep, s->v[i]);
+        sort_by_order(&keep, order, n, key, kind);
+        for (size_t i = 0; i < del.len; i++)
+            gs_append(&keep, del.v[i]);
+        gs_release(&del);
+        gs_release(s);
+        *s = keep;
+        return 0;
+    }
+    sort_by_order(s, order, n, key, kind);
+    return 0;
+}
+
+/* normalizeElementOrder + mergeSortedSlice: patch items in patch order, server-only items in
+ * server order, interleaved by the server order where both are known. Returns a new array. */
+static int normalize_element_order(struct smp *x, struct gslice *patch, struct gslice *server,
+                                   json_t *const *porder, size_t np, json_t *const *sorder,
+                                   size_t ns, const char *key, int kind, json_t **res)
+{
+    struct gslice all = GSLICE_INIT;
+    size_t i = 0, j = 0;
+    int rc;
+
+    if ((rc = normalize_slice_order(x, patch, porder, np, key, kind)) ||
+        (rc = normalize_slice_order(x, server, sorder, ns, key, kind)))
+        return rc;
+    while (i < server->len && j < patch->len) {
+        size_t li = order_index(sorder, ns, server->v[i], key, kind);
+        size_t ri = order_index(sorder, ns, patch->v[j], key, kind);
+        if (li != SIZE_MAX && ri != SIZE_MAX && li < ri)
+            gs_append(&all, server->v[i++]);
+        else
+            gs_append(&all, patch->v[j++]);
+    }
+    for (; i < server->len; i++)
+        gs_append(&all, server->v[i]);
+    for (; j < patch->len; j++)
+        gs_append(&all, patch->v[j]);
+    *res = gs_to_array(&all);
+    gs_release(&all);
+    return 0;
+}
+
+/* partitionPrimitivesByPresentInList / partitionMapsByPresentInList */
+static int partition(struct smp *x, json_t *const *items, size_t n, json_t *const *by,
+                     size_t nby, const char *key, struct gslice *in, struct gslice *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool found = false;
+        if (key) {
+            json_t *kv;
+            size_t at;
+            int rc;
+            if (!json_is_object(items[i]))
+                return err_bad_arg_type(x, "map[string]interface {}", items[i]);
+            kv = json_object_get(items[i], key);
+            if (!kv)
+                return err_no_merge_key(x, items[i], key);
+            rc = find_by_key(x, by, nby, key, kv, &at);
+            if (rc < 0)
+                return rc;
+            found = rc;
+        } else {
+            for (size_t j = 0; j < nby && !found; j++)
+                found = json_equal(items[i], by[j]);
+        }
+        gs_append(found ? in : out, items[i]);
+    }
+    return 0;
+}
+
+/* --- merging --- */
+
+static int merge_map(struct smp *x, json_t *o, json_t *p, const struct sch_ref *s,
+                     json_t **res);
+
+/* mergeSlice. orig is the caller's view of the original list as a Go slice header over a
+ * buffer the merge edits in place (deletions shift it, appends within its capacity land in
+ * it); upstream's $setElementOrder handling later reads that same buffer. *res is a new
+ * array. */
+static int merge_slice(struct smp *x, struct gslice *orig, json_t *patch, const struct meta *m,
+                       bool is_delete_list, json_t **res)
+{
+    struct gslice plain = GSLICE_INIT, sorder = GSLICE_INIT, in = GSLICE_INIT,
+                  out = GSLICE_INIT, *list = orig;
+    json_t *tmp = NULL;
+    size_t i;
+    int kind, rc;
+    json_t *e;
+
+    if (orig->len == 0 && json_array_size(patch) == 0) {
+        *res = gs_to_array(orig);
+        return 0;
+    }
+    tmp = gs_to_array(orig);
+    rc = slice_element_type(x, tmp, patch, &kind);
+    json_decref(tmp);
+    if (rc)
+        return rc;
+
+    if (kind != JSON_OBJECT) {
+        /* lists of scalars: a delete list filters (deleteFromSlice), anything else is a
+         * union (upstream appends and deduplicates) */
+        struct gslice merged = GSLICE_INIT;
+        for (i = 0; i < orig->len; i++) {
+            bool drop = false;
+            for (size_t j = 0; is_delete_list && j < json_array_size(patch) && !drop; j++)
+                drop = json_equal(orig->v[i], json_array_get(patch, j));
+            if (!drop)
+                gs_append(&merged, orig->v[i]);
+        }
+        if (is_delete_list) {
+            *res = gs_to_array(&merged);
+            gs_release(&merged);
+            return 0;
+        }
+        json_array_foreach (patch, i, e)
+            gs_append(&merged, e);
+        /* deduplicate; the order is settled by normalize_element_order below */
+        for (i = 0; i < merged.len; i++) {
+            for (size_t j = i + 1; j < merged.len;) {
+                if (json_equal(merged.v[i], merged.v[j]))
+                    gs_remove(&merged, j);
+                else
+                    j++;
+            }
+        }
+        gs_from_array(&plain, patch);
+        rc = partition(x, merged.v, merged.len, plain.v, plain.len, NULL, &in, &out);
+        if (!rc)
+            rc = normalize_element_order(x, &in, &out, plain.v, plain.len, orig->v, orig->len,
+                                         NULL, kind, res);
+        gs_release(&merged);
+        goto out;
+    }
+
+    if (!m->key) {
+        strbuf_addf(x->err, "cannot merge lists without merge key for %s", schema_name(m->sub));
+        return -EINVAL;
+    }
+
+    /* mergeSliceWithSpecialElements */
+    bool replace = false;
+    json_array_foreach (patch, i, e) {
+        json_t *d = json_object_get(e, DIRECTIVE);
+        if (!d) {
+            gs_append(&plain, e);
+        } else if (json_is_string(d) && !strcmp(json_string_value(d), "delete")) {
+            json_t *kv = json_object_get(e, m->key);
+            size_t at;
+            if (!kv) {
+                rc = err_no_merge_key(x, e, m->key);
+                goto out;
+            }
+            while ((rc = find_by_key(x, orig->v, orig->len, m->key, kv, &at)) > 0)
+                gs_remove(orig, at);
+            if (rc < 0)
+                goto out;
+        } else if (json_is_string(d) && !strcmp(json_string_value(d), "replace")) {
+            replace = true; /* keep going: the other directives must still go */
+        } else if (json_is_string(d) && !strcmp(json_string_value(d), "merge")) {
+            rc = err_msg(x, "merging lists cannot yet be specified in the patch");
+            goto out;
+        } else {
+            rc = err_bad_patch_type(x, d, e);
+            goto out;
+        }
+    }
+    struct gslice replaced = GSLICE_INIT;
+    if (replace) {
+        replaced = plain;
+        plain = (struct gslice)GSLICE_INIT;
+        list = &replaced;
+    }
+    for (i = 0; i < list->len; i++)
+        gs_append(&sorder, list->v[i]);
+
+    /* mergeSliceWithoutSpecialElements */
+    for (i = 0; i < plain.len; i++) {
+        json_t *kv = json_object_get(plain.v[i], m->key), *r;
+        size_t at;
+        if (!kv) {
+            rc = err_no_merge_key(x, plain.v[i], m->key);
+            goto out_replaced;
+        }
+        rc = find_by_key(x, list->v, list->len, m->key, kv, &at);
+        if (rc < 0)
+            goto out_replaced;
+        if (rc) {
+            rc = merge_map(x, list->v[at], plain.v[i], m->sub, &r);
+            if (rc)
+                goto out_replaced;
+            json_array_append_new(x->keep, r); /* the list holds borrowed pointers */
+            list->v[at] = r;
+        } else {
+            gs_append(list, plain.v[i]);
+        }
+    }
+    rc = partition(x, list->v, list->len, plain.v, plain.len, m->key, &in, &out);
+    if (!rc)
+        rc = normalize_element_order(x, &in, &out, plain.v, plain.len, sorder.v, sorder.len,
+                                     m->key, kind, res);
+out_replaced:
+    gs_release(&replaced);
+out:
+    gs_release(&plain);
+    gs_release(&sorder);
+    gs_release(&in);
+    gs_release(&out);
+    return rc;
+}
+
+/* validatePatchWithSetOrderList: the patch list's items (deletions aside) must appear in
+ * the $setElementOrder list, in the same relative order. */
+static int validate_set_order(struct smp *x, json_t *plist, json_t *order, const char *key)
+{
+    struct gslice nondel = GSLICE_INIT;
+    size_t pi = 0, si = 0, i, n = json_array_size(order);
+    json_t *e;
+    int rc = 0;
+
+    if (!n || !json_array_size(plist))
+        return 0;
+    json_array_foreach (plist, i, e) {
+        if (key) {
+            if (!json_is_object(e))
+                return err_bad_arg_type(x, "map[string]interface {}", e);
+            if (is_directive(e, "delete"))
+                continue;
+        }
+        gs_append(&nondel, e);
+    }
+    while (pi < nondel.len && si < n) {
+        json_t *a = nondel.v[pi], *b = json_array_get(order, si);
+        bool eq;
+        if (json_object_get(a, DIRECTIVE)) {
+            pi++;
+            continue;
+        }
+        if (!key) {
+            eq = json_equal(a, b);
+        } else {
+            if (!json_is_object(b)) {
+                rc = err_bad_arg_type(x, "map[string]interface {}", b);
+                goto out;
+            }
+            if (!json_object_get(a, key) || !json_object_get(b, key)) {
+                rc = err_no_merge_key(x, json_object_get(a, key) ? b : a, key);
+                goto out;
+            }
+            eq = go_eq(json_object_get(a, key), json_object_get(b, key));
+        }
+        if (eq)
+            pi++;
+        si++;
+    }
+    if (pi < nondel.len && si >= n) {
+        strbuf_addstr(x->err, "the order in patch list:\n");
+        go_value(x->err, plist);
+        strbuf_addstr(x->err, "\n doesn't match " SET_ELEMENT_ORDER " list:\n");
+        go_value(x->err, order);
+        rc = -EINVAL;
+    }
+out:
+    gs_release(&nondel);
+    return rc;
+}
+
+/* mergePatchIntoOriginal: each "$setElementOrder/<list>" with the patch's <list> is merged
+ * into o[<list>] and ordered (the order list first, then the patch list's order, then the
+ * live list's); both leave the patch so the main loop does not see them again. */
+static int merge_set_element_order(struct smp *x, json_t *o, json_t *p, const struct sch_ref *s)
+{
+    struct gslice keys = GSLICE_INIT;
+    const char *k;
+    json_t *v;
+    int rc = 0;
+
+    /* collect first: each round deletes other keys of p */
+    json_object_foreach (p, k, v)
+        if (has_prefix(k, SET_ELEMENT_ORDER))
+            gs_append(&keys, json_string(k));
+
+    for (size_t n = 0; n < keys.len && !rc; n++) {
+        const char *dkey = json_string_value(keys.v[n]), *okey = NULL;
+        json_t *order = json_incref(json_object_get(p, dkey)), *ol, *pl, *merged = NULL, *both;
+        struct gslice view = GSLICE_INIT, merged_s = GSLICE_INIT, pord = GSLICE_INIT,
+                      in = GSLICE_INIT, out = GSLICE_INIT;
+        size_t nview;
+        struct meta m;
+        int kind;
+
+        json_object_del(p, dkey);
+        if (!json_is_array(order)) {
+            rc = err_bad_arg_type(x, "[]interface {}", order);
+            goto next;
+        }
+        if ((rc = extract_key(x, dkey, SET_ELEMENT_ORDER, &okey)))
+            goto next;
+        ol = json_object_get(o, okey);
+        pl = json_object_get(p, okey);
+        if (ol && !json_is_array(ol)) {
+            rc = err_bad_arg_type(x, "[]interface {}", ol);
+            goto next;
+        }
+        if (pl && !json_is_array(pl)) {
+            rc = err_bad_arg_type(x, "[]interface {}", pl);
+            goto next;
+        }
+        lookup(s, okey, true, &m);
+        if ((rc = validate_set_order(x, pl, order, m.key)))
+            goto next;
+
+        /* Upstream merges into the live list's own backing array and afterwards orders the
+         * server-only items by that array: deleted items have shifted it left and items
+         * appended by the merge sit in the freed tail. The order of the result depends on
+         * it (for example when an item is deleted and another added), so view keeps it. */
+        if (ol)
+            gs_from_array(&view, ol);
+        nview = view.len;
+        if (ol && !pl) {
+            merged = json_incref(ol);
+        } else if (!ol && pl) {
+            merged = remove_directives(pl);
+        } else if (ol && pl) {
+            if (m.merge) {
+                struct gslice hdr = view;
+                hdr.owned = false; /* writes land in view's buffer; it is not ours to free */
+                rc = merge_slice(x, &hdr, pl, &m, false, &merged);
+                gs_release(&hdr);
+                if (rc)
+                    goto next;
+            } else {
+                merged = json_incref(pl);
+            }
+        } else {
+            goto next;
+        }
+
+        gs_from_array(&merged_s, merged);
+        gs_from_array(&pord, order);
+        if ((rc = partition(x, merged_s.v, merged_s.len, pord.v, pord.len, m.key, &in, &out)))
+            goto next;
+        if ((rc = slice_element_type(x, ol, pl, &kind)))
+            goto next;
+        rc = normalize_element_order(x, &in, &out, pord.v, pord.len, view.v, nview, m.key, kind,
+                                     &both);
+        if (rc)
+            goto next;
+        json_object_set_new(o, okey, both);
+        json_object_del(p, okey);
+    next:
+        json_decref(order);
+        json_decref(merged);
+        gs_release(&view);
+        gs_release(&merged_s);
+        gs_release(&pord);
+        gs_release(&in);
+        gs_release(&out);
+    }
+    for (size_t n = 0; n < keys.len; n++)
+        json_decref(keys.v[n]);
+    gs_release(&keys);
+    return rc;
+}
+
+static bool str_in(const json_t *list, const char *s)
+{
+    size_t i;
+    json_t *e;
+
+    json_array_foreach (list, i, e)
+        if (json_is_string(e) && !strcmp(json_string_value(e), s))
+            return true;
+    return false;
+}
+
+/* applyRetainKeysDirective: keys of o missing from "$retainKeys" go; every key the patch
+ * sets must be listed. */
+static int apply_retain_keys(struct smp *x, json_t *o, json_t *p)
+{
+    json_t *rk = json_object_get(p, RETAIN_KEYS), *v;
+    const char *k;
+    void *tmp;
+    int rc = 0;
+
+    if (!rk)
+        return 0;
+    json_incref(rk);
+    json_object_del(p, RETAIN_KEYS);
+    if (!json_is_array(rk)) {
+        rc = err_msg(x, "invalid patch format of retainKeys");
+        goto out;
+    }
+    json_object_foreach (p, k, v) {
+        if (json_is_null(v) || has_prefix(k, DELETE_FROM_PRIMITIVE_LIST) ||
+            has_prefix(k, SET_ELEMENT_ORDER))
+            continue;
+        if (!str_in(rk, k)) {
+            rc = err_msg(x, "invalid patch format of retainKeys");
+            goto out;
+        }
+    }
+    json_object_foreach_safe (o, tmp, k, v)
+        if (!str_in(rk, k))
+            json_object_del(o, k);
+out:
+    json_decref(rk);
+    return rc;
+}
+
+/* mergeMap: merge patch map p into o under schema s. *res is a new reference to the result:
+ * o itself, or p (for "$patch": "replace"), or a new {} ("$patch": "delete"). */
+static int merge_map(struct smp *x, json_t *o, json_t *p, const struct sch_ref *s, json_t **res)
+{
+    json_t *d = json_object_get(p, DIRECTIVE), *pv, *ov, *r;
+    const char *k;
+    int rc;
+
+    if (d) {
+        if (json_is_string(d) && !strcmp(json_string_value(d), "replace")) {
+            json_object_del(p, DIRECTIVE);
+            *res = json_incref(p);
+            return 0;
+        }
+        if (json_is_string(d) && !strcmp(json_string_value(d), "delete")) {
+            *res = json_object();
+            return 0;
+        }
+        return err_bad_patch_type(x, d, p);
+    }
+    if ((rc = apply_retain_keys(x, o, p)) || (rc = merge_set_element_order(x, o, p, s)))
+        return rc;
+
+    json_object_foreach (p, k, pv) {
+        const char *key = k;
+        bool is_delete_list = false;
+        struct meta m;
+
+        if (has_prefix(k, DELETE_FROM_PRIMITIVE_LIST)) {
+            const char *lk;
+            if ((rc = extract_key(x, k, DELETE_FROM_PRIMITIVE_LIST, &lk)))
+                return rc;
+            is_delete_list = true;
+            if (*lk)
+                key = lk;
+        }
+        if (json_is_null(pv)) {
+            json_object_del(o, key);
+            continue;
+        }
+        ov = json_object_get(o, key);
+        if (!ov || type_class(ov) != type_class(pv)) {
+            /* a new value (or one of another type) is taken from the patch, minus its
+             * nulls and directives; a delete list never adds anything */
+            if (!is_delete_list) {
+                discard_nulls(pv);
+                r = remove_directives(pv);
+                if (r)
+                    json_object_set_new(o, key, r);
+                else
+                    json_object_del(o, key);
+            }
+            continue;
+        }
+        if (json_is_object(ov)) {
+            lookup(s, key, false, &m);
+            if ((rc = merge_map(x, ov, pv, m.sub, &r)))
+                return rc;
+            json_object_set_new(o, key, r);
+        } else if (json_is_array(ov)) {
+            lookup(s, key, true, &m);
+            if (m.merge || is_delete_list) {
+                struct gslice ol = GSLICE_INIT;
+                gs_from_array(&ol, ov);
+                rc = merge_slice(x, &ol, pv, &m, is_delete_list, &r);
+                gs_release(&ol);
+                if (rc)
+                    return rc;
+                json_object_set_new(o, key, r);
+            } else {
+                json_object_set(o, key, pv); /* replaced as sent, directives included */
+            }
+        } else {
+            json_object_set(o, key, pv);
+        }
+    }
+    *res = json_incref(o);
+    return 0;
+}
+
+int patch_strategic(const struct sch_type *t, const json_t *orig, const json_t *patch,
+                    json_t **out, struct strbuf *err)
+{
+    struct sch_ref root = {SCH_STRUCT, t, NULL};
+    struct smp x = {err, NULL};
+    json_t *o, *p, *res = NULL;
+    int rc;
+
+    /* The handler decodes the body into a map[string]interface{}: "null" leaves it empty,
+     * anything but an object is a 400. */
+    if (json_is_null(patch)) {
+        *out = json_deep_copy(orig);
+        return 0;
+    }
+    if (!json_is_object(patch)) {
+        strbuf_addf(err, "json: cannot unmarshal %s into Go value of type map[string]interface {}",
+                    json_type_name(patch));
+        return -EINVAL;
+    }
+    if (!json_is_object(orig)) {
+        strbuf_addstr(err, "invalid JSON document");
+        return -EINVAL;
+    }
+    o = json_deep_copy(orig);
+    p = json_deep_copy(patch);
+    x.keep = json_array();
+    rc = merge_map(&x, o, p, t ? &root : NULL, &res);
+    json_decref(o);
+    json_decref(p);
+    json_decref(x.keep);
+    if (rc)
+        return rc;
+    *out = res;
+    return 0;
+}
