@@ -54,7 +54,7 @@ int patch_json(const json_t *orig, const json_t *ops, json_t **out, struct strbu
  * items), "$patch": "replace" inside a list of scalars is refused (mixed element types), a new
  * value taken from the patch loses its nulls and "$patch" maps, nulls and other directives in a
  * replaced list or map are kept as sent (decoding drops them). */
-int patch_strategic(const struct sch_type *t, const json_t *orig, const json_t *patch,
-                    json_t **out, struct strbuf *err);
+int patch_strategic(const struct sch_type *t, const json_t *orig, const json_t *patch, json_t **out,
+                    struct strbuf *err);
 
 #endif

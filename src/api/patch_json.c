@@ -20,7 +20,7 @@
 /* --- JSON pointers (RFC 6901) --- */
 
 struct pointer {
-    char **tok;  /* unescaped reference tokens, owned */
+    char **tok; /* unescaped reference tokens, owned */
     size_t ntok;
 };
 
@@ -139,10 +139,10 @@ static bool value_equal(const json_t *a, const json_t *b)
 /* --- the operations --- */
 
 struct op_ctx {
-    json_t **doc;       /* the document being patched (the root may be replaced) */
-    const char *name;   /* "add", "remove", ... for messages */
-    const char *path;   /* the op's path text, for messages */
-    size_t copied;      /* bytes added by "copy" so far */
+    json_t **doc;     /* the document being patched (the root may be replaced) */
+    const char *name; /* "add", "remove", ... for messages */
+    const char *path; /* the op's path text, for messages */
+    size_t copied;    /* bytes added by "copy" so far */
     struct strbuf *err;
 };
 
@@ -177,8 +177,9 @@ static int put(struct op_ctx *c, const struct pointer *p, json_t *val, bool repl
             return 0;
         }
         if (!parse_index(last, &idx)) {
-            strbuf_addf(c->err, "error in %s for path: '%s': value was not a proper array index: "
-                                "'%s'",
+            strbuf_addf(c->err,
+                        "error in %s for path: '%s': value was not a proper array index: "
+                        "'%s'",
                         c->name, c->path, last);
             goto out_fail;
         }
@@ -244,11 +245,12 @@ static const char *op_str(struct op_ctx *c, const json_t *op, const char *member
     if (json_is_string(v))
         return json_string_value(v);
     if (!v)
-        strbuf_addf(c->err, "%s operation failed to decode %s: operation missing %s field",
-                    c->name, member, member);
+        strbuf_addf(c->err, "%s operation failed to decode %s: operation missing %s field", c->name,
+                    member, member);
     else
-        strbuf_addf(c->err, "%s operation failed to decode %s: json: cannot unmarshal %s into "
-                            "Go value of type string",
+        strbuf_addf(c->err,
+                    "%s operation failed to decode %s: json: cannot unmarshal %s into "
+                    "Go value of type string",
                     c->name, member, json_type_name(v));
     return NULL;
 }
@@ -266,8 +268,7 @@ static bool op_pointer(struct op_ctx *c, const char *text, struct pointer *p)
 {
     if (pointer_parse(text, p))
         return true;
-    strbuf_addf(c->err, "%s operation does not apply: invalid JSON pointer: \"%s\"", c->name,
-                text);
+    strbuf_addf(c->err, "%s operation does not apply: invalid JSON pointer: \"%s\"", c->name, text);
     return false;
 }
 
@@ -280,9 +281,8 @@ static int apply_op(struct op_ctx *c, const json_t *op)
     json_t *val, *cur;
     int rc = -EILSEQ;
 
-    if (!kind || !(!strcmp(kind, "add") || !strcmp(kind, "remove") ||
-                   !strcmp(kind, "replace") || !strcmp(kind, "move") ||
-                   !strcmp(kind, "copy") || !strcmp(kind, "test"))) {
+    if (!kind || !(!strcmp(kind, "add") || !strcmp(kind, "remove") || !strcmp(kind, "replace") ||
+                   !strcmp(kind, "move") || !strcmp(kind, "copy") || !strcmp(kind, "test"))) {
         strbuf_addf(c->err, "Unexpected kind: %s", kind ? kind : "unknown");
         return -EILSEQ;
     }
@@ -317,8 +317,8 @@ static int apply_op(struct op_ctx *c, const json_t *op)
             goto out;
         cur = walk(*c->doc, &from, from.ntok);
         if (!cur) {
-            strbuf_addf(c->err, "%s operation does not apply: doc is missing from path: %s",
-                        kind, ftext);
+            strbuf_addf(c->err, "%s operation does not apply: doc is missing from path: %s", kind,
+                        ftext);
             goto out;
         }
         if (kind[0] == 'c') {
@@ -326,8 +326,9 @@ static int apply_op(struct op_ctx *c, const json_t *op)
             c->copied += strlen(s);
             free(s);
             if (c->copied > JSONPATCH_MAX_COPY_BYTES) {
-                strbuf_addf(c->err, "Unable to complete the copy, the accumulated size increase "
-                                    "of copy is %zu, exceeding the limit %d",
+                strbuf_addf(c->err,
+                            "Unable to complete the copy, the accumulated size increase "
+                            "of copy is %zu, exceeding the limit %d",
                             c->copied, JSONPATCH_MAX_COPY_BYTES);
                 goto out;
             }
@@ -339,8 +340,9 @@ static int apply_op(struct op_ctx *c, const json_t *op)
             goto out;
         }
         if (!strncmp(ptext, ftext, strlen(ftext)) && ptext[strlen(ftext)] == '/') {
-            strbuf_addf(c->err, "move operation does not apply: \"from\" %s is a prefix of "
-                                "\"path\" %s",
+            strbuf_addf(c->err,
+                        "move operation does not apply: \"from\" %s is a prefix of "
+                        "\"path\" %s",
                         ftext, ptext);
             goto out;
         }
@@ -376,8 +378,9 @@ int patch_json(const json_t *orig, const json_t *ops, json_t **out, struct strbu
     }
     json_array_foreach (ops, i, op) {
         if (!json_is_object(op) && !json_is_null(op)) {
-            strbuf_addf(err, "json: cannot unmarshal %s into Go value of type "
-                             "jsonpatch.Operation",
+            strbuf_addf(err,
+                        "json: cannot unmarshal %s into Go value of type "
+                        "jsonpatch.Operation",
                         json_type_name(op));
             return -EINVAL;
         }

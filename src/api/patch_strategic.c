@@ -42,7 +42,9 @@ struct gslice {
     bool owned; /* v is ours to free (else it is the caller's buffer) */
 };
 
+/* clang-format off */
 #define GSLICE_INIT {NULL, 0, 0, true}
+/* clang-format on */
 
 static void gs_append(struct gslice *s, json_t *x)
 {
@@ -185,14 +187,21 @@ static void go_value(struct strbuf *sb, const json_t *v)
 static const char *go_type(const json_t *v)
 {
     switch (v ? json_typeof(v) : JSON_NULL) {
-    case JSON_OBJECT: return "map[string]interface {}";
-    case JSON_ARRAY: return "[]interface {}";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "int64";
-    case JSON_REAL: return "float64";
+    case JSON_OBJECT:
+        return "map[string]interface {}";
+    case JSON_ARRAY:
+        return "[]interface {}";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+        return "int64";
+    case JSON_REAL:
+        return "float64";
     case JSON_TRUE:
-    case JSON_FALSE: return "bool";
-    default: return "%!s(<nil>)";
+    case JSON_FALSE:
+        return "bool";
+    default:
+        return "%!s(<nil>)";
     }
 }
 
@@ -555,8 +564,8 @@ static int normalize_element_order(struct smp *x, struct gslice *patch, struct g
 }
 
 /* partitionPrimitivesByPresentInList / partitionMapsByPresentInList */
-static int partition(struct smp *x, json_t *const *items, size_t n, json_t *const *by,
-                     size_t nby, const char *key, struct gslice *in, struct gslice *out)
+static int partition(struct smp *x, json_t *const *items, size_t n, json_t *const *by, size_t nby,
+                     const char *key, struct gslice *in, struct gslice *out)
 {
     for (size_t i = 0; i < n; i++) {
         bool found = false;
@@ -584,8 +593,7 @@ static int partition(struct smp *x, json_t *const *items, size_t n, json_t *cons
 
 /* --- merging --- */
 
-static int merge_map(struct smp *x, json_t *o, json_t *p, const struct sch_ref *s,
-                     json_t **res);
+static int merge_map(struct smp *x, json_t *o, json_t *p, const struct sch_ref *s, json_t **res);
 
 /* mergeSlice. orig is the caller's view of the original list as a Go slice header over a
  * buffer the merge edits in place (deletions shift it, appends within its capacity land in
@@ -594,8 +602,9 @@ static int merge_map(struct smp *x, json_t *o, json_t *p, const struct sch_ref *
 static int merge_slice(struct smp *x, struct gslice *orig, json_t *patch, const struct meta *m,
                        bool is_delete_list, json_t **res)
 {
-    struct gslice plain = GSLICE_INIT, sorder = GSLICE_INIT, in = GSLICE_INIT,
-                  out = GSLICE_INIT, *list = orig;
+    struct gslice plain = GSLICE_INIT, sorder = GSLICE_INIT, in = GSLICE_INIT, out = GSLICE_INIT,
+                  replaced = GSLICE_INIT, *list = orig;
+    bool replace = false;
     json_t *tmp = NULL;
     size_t i;
     int kind, rc;
@@ -641,8 +650,8 @@ static int merge_slice(struct smp *x, struct gslice *orig, json_t *patch, const 
         gs_from_array(&plain, patch);
         rc = partition(x, merged.v, merged.len, plain.v, plain.len, NULL, &in, &out);
         if (!rc)
-            rc = normalize_element_order(x, &in, &out, plain.v, plain.len, orig->v, orig->len,
-                                         NULL, kind, res);
+            rc = normalize_element_order(x, &in, &out, plain.v, plain.len, orig->v, orig->len, NULL,
+                                         kind, res);
         gs_release(&merged);
         goto out;
     }
@@ -653,7 +662,6 @@ static int merge_slice(struct smp *x, struct gslice *orig, json_t *patch, const 
     }
 
     /* mergeSliceWithSpecialElements */
-    bool replace = false;
     json_array_foreach (patch, i, e) {
         json_t *d = json_object_get(e, DIRECTIVE);
         if (!d) {
@@ -679,7 +687,6 @@ static int merge_slice(struct smp *x, struct gslice *orig, json_t *patch, const 
             goto out;
         }
     }
-    struct gslice replaced = GSLICE_INIT;
     if (replace) {
         replaced = plain;
         plain = (struct gslice)GSLICE_INIT;
@@ -694,15 +701,15 @@ static int merge_slice(struct smp *x, struct gslice *orig, json_t *patch, const 
         size_t at;
         if (!kv) {
             rc = err_no_merge_key(x, plain.v[i], m->key);
-            goto out_replaced;
+            goto out;
         }
         rc = find_by_key(x, list->v, list->len, m->key, kv, &at);
         if (rc < 0)
-            goto out_replaced;
+            goto out;
         if (rc) {
             rc = merge_map(x, list->v[at], plain.v[i], m->sub, &r);
             if (rc)
-                goto out_replaced;
+                goto out;
             json_array_append_new(x->keep, r); /* the list holds borrowed pointers */
             list->v[at] = r;
         } else {
@@ -711,11 +718,10 @@ static int merge_slice(struct smp *x, struct gslice *orig, json_t *patch, const 
     }
     rc = partition(x, list->v, list->len, plain.v, plain.len, m->key, &in, &out);
     if (!rc)
-        rc = normalize_element_order(x, &in, &out, plain.v, plain.len, sorder.v, sorder.len,
-                                     m->key, kind, res);
-out_replaced:
-    gs_release(&replaced);
+        rc = normalize_element_order(x, &in, &out, plain.v, plain.len, sorder.v, sorder.len, m->key,
+                                     kind, res);
 out:
+    gs_release(&replaced);
     gs_release(&plain);
     gs_release(&sorder);
     gs_release(&in);
@@ -1002,8 +1008,8 @@ static int merge_map(struct smp *x, json_t *o, json_t *p, const struct sch_ref *
     return 0;
 }
 
-int patch_strategic(const struct sch_type *t, const json_t *orig, const json_t *patch,
-                    json_t **out, struct strbuf *err)
+int patch_strategic(const struct sch_type *t, const json_t *orig, const json_t *patch, json_t **out,
+                    struct strbuf *err)
 {
     struct sch_ref root = {SCH_STRUCT, t, NULL};
     struct smp x = {err, NULL};

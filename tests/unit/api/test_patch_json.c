@@ -128,34 +128,28 @@ static const struct jp_case suite[] = {
     {"toplevel object, numeric string", "{}", "[{'op':'add','path':'/foo','value':'1'}]",
      "{'foo':'1'}"},
     {"toplevel object, integer", "{}", "[{'op':'add','path':'/foo','value':1}]", "{'foo':1}"},
-    {"replace object document with array document?", "{}",
-     "[{'op':'add','path':'','value':[]}]", "[]"},
-    {"replace array document with object document?", "[]",
-     "[{'op':'add','path':'','value':{}}]", "{}"},
-    {"append to root array document?", "[]", "[{'op':'add','path':'/-','value':'hi'}]",
-     "['hi']"},
+    {"replace object document with array document?", "{}", "[{'op':'add','path':'','value':[]}]",
+     "[]"},
+    {"replace array document with object document?", "[]", "[{'op':'add','path':'','value':{}}]",
+     "{}"},
+    {"append to root array document?", "[]", "[{'op':'add','path':'/-','value':'hi'}]", "['hi']"},
     {"Add, / target", "{}", "[{'op':'add','path':'/','value':1}]", "{'':1}"},
     {"Add, /foo/ deep target (trailing slash)", "{'foo':{}}",
      "[{'op':'add','path':'/foo/','value':1}]", "{'foo':{'':1}}"},
-    {"Add composite value at top level", "{'foo':1}",
-     "[{'op':'add','path':'/bar','value':[1,2]}]", "{'foo':1,'bar':[1,2]}"},
+    {"Add composite value at top level", "{'foo':1}", "[{'op':'add','path':'/bar','value':[1,2]}]",
+     "{'foo':1,'bar':[1,2]}"},
     {"Add into composite value", "{'foo':1,'baz':[{'qux':'hello'}]}",
      "[{'op':'add','path':'/baz/0/foo','value':'world'}]",
      "{'foo':1,'baz':[{'qux':'hello','foo':'world'}]}"},
-    {"Out of bounds (upper)", "{'bar':[1,2]}", "[{'op':'add','path':'/bar/8','value':'5'}]",
-     NULL},
-    {"Out of bounds (lower)", "{'bar':[1,2]}", "[{'op':'add','path':'/bar/-1','value':'5'}]",
-     NULL},
-    {"add true", "{'foo':1}", "[{'op':'add','path':'/bar','value':true}]",
-     "{'foo':1,'bar':true}"},
+    {"Out of bounds (upper)", "{'bar':[1,2]}", "[{'op':'add','path':'/bar/8','value':'5'}]", NULL},
+    {"Out of bounds (lower)", "{'bar':[1,2]}", "[{'op':'add','path':'/bar/-1','value':'5'}]", NULL},
+    {"add true", "{'foo':1}", "[{'op':'add','path':'/bar','value':true}]", "{'foo':1,'bar':true}"},
     {"add false", "{'foo':1}", "[{'op':'add','path':'/bar','value':false}]",
      "{'foo':1,'bar':false}"},
-    {"add null", "{'foo':1}", "[{'op':'add','path':'/bar','value':null}]",
-     "{'foo':1,'bar':null}"},
+    {"add null", "{'foo':1}", "[{'op':'add','path':'/bar','value':null}]", "{'foo':1,'bar':null}"},
     {"0 can be an array index or object element name", "{'foo':1}",
      "[{'op':'add','path':'/0','value':'bar'}]", "{'foo':1,'0':'bar'}"},
-    {"add at end by index", "['foo']", "[{'op':'add','path':'/1','value':'bar'}]",
-     "['foo','bar']"},
+    {"add at end by index", "['foo']", "[{'op':'add','path':'/1','value':'bar'}]", "['foo','bar']"},
     {"add in the middle", "['foo','sil']", "[{'op':'add','path':'/1','value':'bar'}]",
      "['foo','bar','sil']"},
     {"add at the front", "['foo','sil']", "[{'op':'add','path':'/0','value':'bar'}]",
@@ -168,12 +162,11 @@ static const struct jp_case suite[] = {
      "[{'op':'test','path':'/1e0','value':'foo'}]", "{'1e0':'foo'}"},
     {"test with bad number should fail", "['foo','bar']",
      "[{'op':'test','path':'/1e0','value':'bar'}]", NULL},
-    {"Object operation on array target", "['foo','sil']",
-     "[{'op':'add','path':'/bar','value':42}]", NULL},
+    {"Object operation on array target", "['foo','sil']", "[{'op':'add','path':'/bar','value':42}]",
+     NULL},
     {"value in array add not flattened", "['foo','sil']",
      "[{'op':'add','path':'/1','value':['bar','baz']}]", "['foo',['bar','baz'],'sil']"},
-    {"remove member", "{'foo':1,'bar':[1,2,3,4]}", "[{'op':'remove','path':'/bar'}]",
-     "{'foo':1}"},
+    {"remove member", "{'foo':1,'bar':[1,2,3,4]}", "[{'op':'remove','path':'/bar'}]", "{'foo':1}"},
     {"remove nested member", "{'foo':1,'baz':[{'qux':'hello'}]}",
      "[{'op':'remove','path':'/baz/0/qux'}]", "{'foo':1,'baz':[{}]}"},
     {"replace with array", "{'foo':1,'baz':[{'qux':'hello'}]}",
@@ -182,8 +175,7 @@ static const struct jp_case suite[] = {
     {"replace nested", "{'foo':[1,2,3,4],'baz':[{'qux':'hello'}]}",
      "[{'op':'replace','path':'/baz/0/qux','value':'world'}]",
      "{'foo':[1,2,3,4],'baz':[{'qux':'world'}]}"},
-    {"replace array element", "['foo']", "[{'op':'replace','path':'/0','value':'bar'}]",
-     "['bar']"},
+    {"replace array element", "['foo']", "[{'op':'replace','path':'/0','value':'bar'}]", "['bar']"},
     {"replace with 0", "['']", "[{'op':'replace','path':'/0','value':0}]", "[0]"},
     {"replace with true", "['']", "[{'op':'replace','path':'/0','value':true}]", "[true]"},
     {"replace with false", "['']", "[{'op':'replace','path':'/0','value':false}]", "[false]"},
@@ -198,8 +190,8 @@ static const struct jp_case suite[] = {
      "[{'op':'test','path':'/foo','value':1,'spurious':1}]", "{'foo':1}"},
     {"null value should be valid obj property", "{'foo':null}",
      "[{'op':'test','path':'/foo','value':null}]", "{'foo':null}"},
-    {"null value should be valid obj property to be replaced with something truthy",
-     "{'foo':null}", "[{'op':'replace','path':'/foo','value':'truthy'}]", "{'foo':'truthy'}"},
+    {"null value should be valid obj property to be replaced with something truthy", "{'foo':null}",
+     "[{'op':'replace','path':'/foo','value':'truthy'}]", "{'foo':'truthy'}"},
     {"null value should be valid obj property to be moved", "{'foo':null}",
      "[{'op':'move','from':'/foo','path':'/bar'}]", "{'bar':null}"},
     {"null value should be valid obj property to be copied", "{'foo':null}",
@@ -256,8 +248,7 @@ static const struct jp_case suite[] = {
      "[{'op':'test','path':'/0'}]", NULL},
     {"missing from parameter to copy", "[1]", "[{'op':'copy','path':'/-'}]", NULL},
     {"missing from parameter to move", "{'foo':1}", "[{'op':'move','path':''}]", NULL},
-    {"unrecognized op should fail", "{'foo':1}", "[{'op':'spam','path':'/foo','value':1}]",
-     NULL},
+    {"unrecognized op should fail", "{'foo':1}", "[{'op':'spam','path':'/foo','value':1}]", NULL},
     {"test with bad array number that has leading zeros (00)", "['foo','bar']",
      "[{'op':'test','path':'/00','value':'foo'}]", NULL},
     {"test with bad array number that has leading zeros (01)", "['foo','bar']",
@@ -325,18 +316,17 @@ static const struct jp_case more[] = {
     {"copy makes an independent value", "{'a':{'b':[1]}}",
      "[{'op':'copy','from':'/a','path':'/c'},{'op':'add','path':'/c/b/-','value':2}]",
      "{'a':{'b':[1]},'c':{'b':[1,2]}}"},
-    {"move within an array, backwards", "[1,2,3,4]",
-     "[{'op':'move','from':'/3','path':'/0'}]", "[4,1,2,3]"},
+    {"move within an array, backwards", "[1,2,3,4]", "[{'op':'move','from':'/3','path':'/0'}]",
+     "[4,1,2,3]"},
     {"replace a missing member fails (RFC 6902 4.3)", "{'a':1}",
      "[{'op':'replace','path':'/b','value':2}]", NULL},
-    {"replace one past the end fails", "[1,2]", "[{'op':'replace','path':'/2','value':3}]",
-     NULL},
+    {"replace one past the end fails", "[1,2]", "[{'op':'replace','path':'/2','value':3}]", NULL},
     {"replace with '-' fails", "[1,2]", "[{'op':'replace','path':'/-','value':3}]", NULL},
     {"remove with '-' fails", "[1,2]", "[{'op':'remove','path':'/-'}]", NULL},
     {"test with '-' fails", "[1,2]", "[{'op':'test','path':'/-','value':2}]", NULL},
     {"remove the whole document fails", "{'a':1}", "[{'op':'remove','path':''}]", NULL},
-    {"a path without the leading slash fails", "{'a':1}",
-     "[{'op':'add','path':'a','value':2}]", NULL},
+    {"a path without the leading slash fails", "{'a':1}", "[{'op':'add','path':'a','value':2}]",
+     NULL},
     {"a lone ~ in a path fails", "{'a~':1}", "[{'op':'test','path':'/a~','value':1}]", NULL},
     {"~2 in a path fails", "{'a~2':1}", "[{'op':'test','path':'/a~2','value':1}]", NULL},
     {"a test of a missing member fails", "{'a':1}", "[{'op':'test','path':'/b','value':null}]",
@@ -346,13 +336,12 @@ static const struct jp_case more[] = {
      "{'a':1,'b':[2.0]}"},
     {"objects compare by members in test", "{'a':{'x':1}}",
      "[{'op':'test','path':'/a','value':{'x':1,'y':null}}]", NULL},
-    {"a huge index fails", "[1]",
-     "[{'op':'add','path':'/99999999999999999999999999','value':0}]", NULL},
+    {"a huge index fails", "[1]", "[{'op':'add','path':'/99999999999999999999999999','value':0}]",
+     NULL},
     {"a negative index fails (upstream's library allows it)", "[1,2]",
      "[{'op':'remove','path':'/-1'}]", NULL},
     {"traversing a scalar fails", "{'a':1}", "[{'op':'add','path':'/a/b','value':2}]", NULL},
-    {"an op that is not a string is unknown", "{'a':1}",
-     "[{'op':1,'path':'/a','value':2}]", NULL},
+    {"an op that is not a string is unknown", "{'a':1}", "[{'op':1,'path':'/a','value':2}]", NULL},
     {"a missing op", "{'a':1}", "[{'path':'/a','value':2}]", NULL},
     {"a missing path", "{'a':1}", "[{'op':'add','value':2}]", NULL},
     {"a path that is not a string", "{'a':1}", "[{'op':'remove','path':1}]", NULL},
@@ -428,18 +417,17 @@ static void test_status_codes_and_messages(void **state)
                                  "jsonpatch.Operation");
     strbuf_reset(&err);
 
-    assert_int_equal(apply_text("{'foo':1}", "[{'op':'spam','path':'/foo'}]", &out, &err),
-                     -EILSEQ);
+    assert_int_equal(apply_text("{'foo':1}", "[{'op':'spam','path':'/foo'}]", &out, &err), -EILSEQ);
     assert_string_equal(err.buf, "Unexpected kind: spam");
     strbuf_reset(&err);
-    assert_int_equal(apply_text("{'baz':'qux'}", "[{'op':'test','path':'/baz','value':'bar'}]",
-                                &out, &err),
-                     -EILSEQ);
+    assert_int_equal(
+        apply_text("{'baz':'qux'}", "[{'op':'test','path':'/baz','value':'bar'}]", &out, &err),
+        -EILSEQ);
     assert_string_equal(err.buf, "testing value /baz failed: test failed");
     strbuf_reset(&err);
-    assert_int_equal(apply_text("{'foo':'bar'}", "[{'op':'add','path':'/baz/bat','value':1}]",
-                                &out, &err),
-                     -EILSEQ);
+    assert_int_equal(
+        apply_text("{'foo':'bar'}", "[{'op':'add','path':'/baz/bat','value':1}]", &out, &err),
+        -EILSEQ);
     assert_string_equal(err.buf, "add operation does not apply: doc is missing path: "
                                  "\"/baz/bat\"");
     strbuf_reset(&err);
@@ -448,9 +436,8 @@ static void test_status_codes_and_messages(void **state)
     assert_string_equal(err.buf, "error in remove for path: '/baz': Unable to remove "
                                  "nonexistent key: baz");
     strbuf_reset(&err);
-    assert_int_equal(apply_text("{'a':[1,2]}", "[{'op':'add','path':'/a/5','value':1}]", &out,
-                                &err),
-                     -EILSEQ);
+    assert_int_equal(
+        apply_text("{'a':[1,2]}", "[{'op':'add','path':'/a/5','value':1}]", &out, &err), -EILSEQ);
     assert_string_equal(err.buf, "error in add for path: '/a/5': Unable to access invalid "
                                  "index: 5");
     strbuf_reset(&err);
@@ -522,14 +509,10 @@ static void test_result_is_a_copy(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc6902_appendix),
-        cmocka_unit_test(test_json_patch_tests_suite),
-        cmocka_unit_test(test_pointer_escapes),
-        cmocka_unit_test(test_more_cases),
-        cmocka_unit_test(test_kubectl_flow),
-        cmocka_unit_test(test_status_codes_and_messages),
-        cmocka_unit_test(test_copy_bomb),
-        cmocka_unit_test(test_result_is_a_copy),
+        cmocka_unit_test(test_rfc6902_appendix), cmocka_unit_test(test_json_patch_tests_suite),
+        cmocka_unit_test(test_pointer_escapes),  cmocka_unit_test(test_more_cases),
+        cmocka_unit_test(test_kubectl_flow),     cmocka_unit_test(test_status_codes_and_messages),
+        cmocka_unit_test(test_copy_bomb),        cmocka_unit_test(test_result_is_a_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 
 /* --- schema: upstream's MergeItem / RetainKeysMergeItem --- */
 
+/* clang-format off */
 #define F(n, r) {.name = n, .ref = r}
 #define FM(n, r, k) {.name = n, .ref = r, .flags = SCH_F_MERGE, .merge_key = k}
 #define FMR(n, r, k) {.name = n, .ref = r, .flags = SCH_F_MERGE | SCH_F_RETAINKEYS, .merge_key = k}
@@ -22,6 +23,7 @@
 #define TYPE(var, nm, fl)                                                                          \
     static const struct sch_type var = {.name = "test." nm, .go_name = nm, .fields = fl,           \
                                         .nfields = ARRAY_SIZE(fl)}
+/* clang-format on */
 
 static const struct sch_type t_mergeitem, t_retainkeys;
 
@@ -60,23 +62,19 @@ static const struct sch_field f_mergeitem[] = {
 TYPE(t_mergeitem, "mergeItem", f_mergeitem);
 
 static const struct sch_field f_retainkeys[] = {
-    F("name", &r_string),
-    F("value", &r_string),
-    F("other", &r_string),
-    F("simpleMap", &r_strmap),
-    FS("mergingIntList", &r_ints),
-    FM("mergingList", &r_items, "name"),
+    F("name", &r_string),          F("value", &r_string),
+    F("other", &r_string),         F("simpleMap", &r_strmap),
+    FS("mergingIntList", &r_ints), FM("mergingList", &r_items, "name"),
     F("nonMergingList", &r_items),
 };
 TYPE(t_retainkeys, "retainKeysMergeItem", f_retainkeys);
 
 /* --- schema: the patch metadata of core/v1 and apps/v1, as far as these tests need it --- */
 
-static const struct sch_type t_meta, t_ownerref, t_selector, t_port, t_env, t_envsource,
-    t_fieldref, t_mount, t_resources, t_container, t_volume, t_hostpath, t_emptydir, t_pvcsource,
-    t_cmsource, t_toleration, t_localref, t_podspec, t_template, t_pvc, t_pvcspec, t_pvcstatus,
-    t_stsspec, t_strategy, t_rolling, t_stsstatus, t_condition, t_sts, t_svc, t_svcspec,
-    t_svcport;
+static const struct sch_type t_meta, t_ownerref, t_selector, t_port, t_env, t_envsource, t_fieldref,
+    t_mount, t_resources, t_container, t_volume, t_hostpath, t_emptydir, t_pvcsource, t_cmsource,
+    t_toleration, t_localref, t_podspec, t_template, t_pvc, t_pvcspec, t_pvcstatus, t_stsspec,
+    t_strategy, t_rolling, t_stsstatus, t_condition, t_sts, t_svc, t_svcspec, t_svcport;
 
 #define STRUCT_REF(var, t) static const struct sch_ref var = {SCH_STRUCT, &t, NULL}
 #define ARRAY_REF(var, e) static const struct sch_ref var = {SCH_ARRAY, NULL, &e}
@@ -126,11 +124,11 @@ static const struct sch_ref r_time = {SCH_TIME, NULL, NULL};
 static const struct sch_ref r_qmap = {SCH_MAP, NULL, &r_quantity};
 
 static const struct sch_field f_meta[] = {
-    F("name", &r_string),          F("namespace", &r_string),
-    F("uid", &r_string),           F("resourceVersion", &r_string),
-    F("generation", &r_int),       F("creationTimestamp", &r_time),
-    F("labels", &r_strmap),        F("annotations", &r_strmap),
-    FS("finalizers", &r_strings),  FM("ownerReferences", &r_ownerrefs, "uid"),
+    F("name", &r_string),         F("namespace", &r_string),
+    F("uid", &r_string),          F("resourceVersion", &r_string),
+    F("generation", &r_int),      F("creationTimestamp", &r_time),
+    F("labels", &r_strmap),       F("annotations", &r_strmap),
+    FS("finalizers", &r_strings), FM("ownerReferences", &r_ownerrefs, "uid"),
 };
 TYPE(t_meta, "v1.ObjectMeta", f_meta);
 static const struct sch_field f_ownerref[] = {
@@ -141,12 +139,16 @@ TYPE(t_ownerref, "v1.OwnerReference", f_ownerref);
 static const struct sch_field f_selector[] = {F("matchLabels", &r_strmap)};
 TYPE(t_selector, "v1.LabelSelector", f_selector);
 static const struct sch_field f_port[] = {
-    F("name", &r_string), F("containerPort", &r_int32), F("protocol", &r_string),
+    F("name", &r_string),
+    F("containerPort", &r_int32),
+    F("protocol", &r_string),
     F("hostPort", &r_int32),
 };
 TYPE(t_port, "v1.ContainerPort", f_port);
 static const struct sch_field f_env[] = {
-    F("name", &r_string), F("value", &r_string), F("valueFrom", &r_envsource),
+    F("name", &r_string),
+    F("value", &r_string),
+    F("valueFrom", &r_envsource),
 };
 TYPE(t_env, "v1.EnvVar", f_env);
 static const struct sch_field f_envsource[] = {F("fieldRef", &r_fieldref)};
@@ -171,25 +173,24 @@ static const struct sch_field f_container[] = {
 };
 TYPE(t_container, "v1.Container", f_container);
 static const struct sch_field f_volume[] = {
-    F("name", &r_string),
-    F("hostPath", &r_hostpath),
-    F("emptyDir", &r_emptydir),
-    F("persistentVolumeClaim", &r_pvcsource),
+    F("name", &r_string),        F("hostPath", &r_hostpath),
+    F("emptyDir", &r_emptydir),  F("persistentVolumeClaim", &r_pvcsource),
     F("configMap", &r_cmsource),
 };
 TYPE(t_volume, "v1.Volume", f_volume);
 static const struct sch_field f_hostpath[] = {F("path", &r_string), F("type", &r_string)};
 TYPE(t_hostpath, "v1.HostPathVolumeSource", f_hostpath);
-static const struct sch_field f_emptydir[] = {F("medium", &r_string),
-                                              F("sizeLimit", &r_quantity)};
+static const struct sch_field f_emptydir[] = {F("medium", &r_string), F("sizeLimit", &r_quantity)};
 TYPE(t_emptydir, "v1.EmptyDirVolumeSource", f_emptydir);
-static const struct sch_field f_pvcsource[] = {F("claimName", &r_string),
-                                               F("readOnly", &r_bool)};
+static const struct sch_field f_pvcsource[] = {F("claimName", &r_string), F("readOnly", &r_bool)};
 TYPE(t_pvcsource, "v1.PersistentVolumeClaimVolumeSource", f_pvcsource);
 static const struct sch_field f_cmsource[] = {F("name", &r_string), F("defaultMode", &r_int32)};
 TYPE(t_cmsource, "v1.ConfigMapVolumeSource", f_cmsource);
 static const struct sch_field f_toleration[] = {
-    F("key", &r_string), F("operator", &r_string), F("value", &r_string), F("effect", &r_string),
+    F("key", &r_string),
+    F("operator", &r_string),
+    F("value", &r_string),
+    F("effect", &r_string),
 };
 TYPE(t_toleration, "v1.Toleration", f_toleration);
 static const struct sch_field f_localref[] = {F("name", &r_string)};
@@ -209,13 +210,15 @@ TYPE(t_podspec, "v1.PodSpec", f_podspec);
 static const struct sch_field f_template[] = {F("metadata", &r_meta), F("spec", &r_podspec)};
 TYPE(t_template, "v1.PodTemplateSpec", f_template);
 static const struct sch_field f_pvc[] = {
-    F("apiVersion", &r_string), F("kind", &r_string),        F("metadata", &r_meta),
+    F("apiVersion", &r_string), F("kind", &r_string),      F("metadata", &r_meta),
     F("spec", &r_pvcspec),      F("status", &r_pvcstatus),
 };
 TYPE(t_pvc, "v1.PersistentVolumeClaim", f_pvc);
 static const struct sch_field f_pvcspec[] = {
-    F("accessModes", &r_strings), F("resources", &r_resources),
-    F("storageClassName", &r_string), F("volumeMode", &r_string),
+    F("accessModes", &r_strings),
+    F("resources", &r_resources),
+    F("storageClassName", &r_string),
+    F("volumeMode", &r_string),
 };
 TYPE(t_pvcspec, "v1.PersistentVolumeClaimSpec", f_pvcspec);
 static const struct sch_field f_pvcstatus[] = {F("phase", &r_string)};
@@ -230,33 +233,41 @@ static const struct sch_field f_stsspec[] = {
     F("podManagementPolicy", &r_string),
 };
 TYPE(t_stsspec, "v1.StatefulSetSpec", f_stsspec);
-static const struct sch_field f_strategy[] = {F("type", &r_string),
-                                              F("rollingUpdate", &r_rolling)};
+static const struct sch_field f_strategy[] = {F("type", &r_string), F("rollingUpdate", &r_rolling)};
 TYPE(t_strategy, "v1.StatefulSetUpdateStrategy", f_strategy);
 static const struct sch_field f_rolling[] = {F("partition", &r_int32),
                                              F("maxUnavailable", &r_intstr)};
 TYPE(t_rolling, "v1.RollingUpdateStatefulSetStrategy", f_rolling);
 static const struct sch_field f_condition[] = {
-    F("type", &r_string), F("status", &r_string), F("reason", &r_string), F("message", &r_string),
+    F("type", &r_string),
+    F("status", &r_string),
+    F("reason", &r_string),
+    F("message", &r_string),
 };
 TYPE(t_condition, "v1.StatefulSetCondition", f_condition);
 static const struct sch_field f_stsstatus[] = {
-    F("replicas", &r_int32), F("readyReplicas", &r_int32), F("observedGeneration", &r_int),
+    F("replicas", &r_int32),
+    F("readyReplicas", &r_int32),
+    F("observedGeneration", &r_int),
     FM("conditions", &r_conditions, "type"),
 };
 TYPE(t_stsstatus, "v1.StatefulSetStatus", f_stsstatus);
 static const struct sch_field f_sts[] = {
-    F("apiVersion", &r_string), F("kind", &r_string),        F("metadata", &r_meta),
+    F("apiVersion", &r_string), F("kind", &r_string),      F("metadata", &r_meta),
     F("spec", &r_stsspec),      F("status", &r_stsstatus),
 };
 TYPE(t_sts, "v1.StatefulSet", f_sts);
 static const struct sch_field f_svcport[] = {
-    F("name", &r_string), F("port", &r_int32), F("targetPort", &r_intstr),
+    F("name", &r_string),
+    F("port", &r_int32),
+    F("targetPort", &r_intstr),
     F("protocol", &r_string),
 };
 TYPE(t_svcport, "v1.ServicePort", f_svcport);
 static const struct sch_field f_svcspec[] = {
-    FM("ports", &r_svcports, "port"), F("selector", &r_strmap), F("clusterIP", &r_string),
+    FM("ports", &r_svcports, "port"),
+    F("selector", &r_strmap),
+    F("clusterIP", &r_string),
 };
 TYPE(t_svcspec, "v1.ServiceSpec", f_svcspec);
 static const struct sch_field f_svc[] = {F("metadata", &r_meta), F("spec", &r_svcspec)};
@@ -353,14 +364,13 @@ static void run_fail(const struct sch_type *t, const struct smp_fail *c)
 /* --- upstream: customStrategicMergePatchTestCaseData and its raw cases --- */
 
 static const struct smp_case custom[] = {
-    {"unique scalars when merging lists", "{'mergingIntList':[1,2]}",
-     "{'mergingIntList':[2,3]}", "{'mergingIntList':[1,2,3]}"},
+    {"unique scalars when merging lists", "{'mergingIntList':[1,2]}", "{'mergingIntList':[2,3]}",
+     "{'mergingIntList':[1,2,3]}"},
     {"delete map from nested map", "{'simpleMap':{'key1':1,'key2':1}}",
      "{'simpleMap':{'$patch':'delete'}}", "{'simpleMap':{}}"},
     {"delete all items from merging list", "{'mergingList':[{'name':1},{'name':2}]}",
      "{'mergingList':[{'$patch':'replace'}]}", "{'mergingList':[]}"},
-    {"merge empty merging lists", "{'mergingList':[]}", "{'mergingList':[]}",
-     "{'mergingList':[]}"},
+    {"merge empty merging lists", "{'mergingList':[]}", "{'mergingList':[]}", "{'mergingList':[]}"},
     {"delete all keys from map", "{'name':1,'value':1}", "{'$patch':'replace'}", "{}"},
     {"add key and delete all keys from map", "{'name':1,'value':1}",
      "{'other':'a','$patch':'replace'}", "{'other':'a'}"},
@@ -444,8 +454,8 @@ static const struct smp_case create[] = {
     {"add field to map (2-way)", "{'name':1}", "{'value':1}", "{'name':1,'value':1}"},
     {"add field to map (3-way)", "{'name':1,'other':'a'}", "{'value':1}",
      "{'name':1,'value':1,'other':'a'}"},
-    {"add field to map with conflict (3-way)", "{'name':'a','other':'a'}",
-     "{'name':1,'value':1}", "{'name':1,'value':1,'other':'a'}"},
+    {"add field to map with conflict (3-way)", "{'name':'a','other':'a'}", "{'name':1,'value':1}",
+     "{'name':1,'value':1,'other':'a'}"},
     {"add field and delete field from map (2-way)", "{'name':1}", "{'name':null,'value':1}",
      "{'value':1}"},
     {"add field and delete field from map (3-way)", "{'name':1,'other':'a'}",
@@ -464,8 +474,7 @@ static const struct smp_case create[] = {
     {"add field and delete all fields from map (2-way)", "{'name':1,'value':1}",
      "{'name':null,'value':null,'other':'a'}", "{'other':'a'}"},
     {"add field and delete all fields from map with conflict (3-way)",
-     "{'name':1,'value':1,'other':'b'}", "{'name':null,'value':null,'other':'a'}",
-     "{'other':'a'}"},
+     "{'name':1,'value':1,'other':'b'}", "{'name':null,'value':null,'other':'a'}", "{'other':'a'}"},
     {"replace list of scalars (2-way)", "{'nonMergingIntList':[1,2]}",
      "{'nonMergingIntList':[2,3]}", "{'nonMergingIntList':[2,3]}"},
     {"replace list of scalars with conflict (3-way)", "{'nonMergingIntList':[1,4]}",
@@ -486,12 +495,11 @@ static const struct smp_case create[] = {
     {"defined null values should propagate overwrite current fields (3-way)",
      "{'name':'a','other':'a'}", "{'name':1,'value':1,'other':null}", "{'name':1,'value':1}"},
     {"defined null values should propagate removing original fields (2-way)",
-     "{'name':'original-name','value':'original-value'}",
-     "{'name':'modified-name','value':null}", "{'name':'modified-name'}"},
+     "{'name':'original-name','value':'original-value'}", "{'name':'modified-name','value':null}",
+     "{'name':'modified-name'}"},
     {"defined null values should propagate removing original fields (3-way)",
      "{'name':'original-name','value':'original-value','other':'current-other'}",
-     "{'name':'modified-name','value':null}",
-     "{'name':'modified-name','other':'current-other'}"},
+     "{'name':'modified-name','value':null}", "{'name':'modified-name','other':'current-other'}"},
     {"nil patch with retainKeys map", "{'name':'a','value':'b','retainKeysMap':{'name':'foo'}}",
      "{}", "{'name':'a','value':'b','retainKeysMap':{'name':'foo'}}"},
     {"retainKeys map with no change should not be present",
@@ -516,19 +524,16 @@ static const struct smp_case raw_lists[] = {
     {"nested patch merge with empty list (3-way)",
      "{'name':'hi','mergingList':[{'name':'hello2'}]}",
      "{" SEO("mergingList") "[{'name':'hello'},{'name':'doesntexist'}],"
-     "'mergingList':[{'name':'hello'}]}",
+                            "'mergingList':[{'name':'hello'}]}",
      "{'name':'hi','mergingList':[{'name':'hello'},{'name':'hello2'}]}"},
     {"delete items in lists of scalars (2-way)", "{'mergingIntList':[1,2,3]}",
      "{" SEO("mergingIntList") "[1,2]," DEL("mergingIntList") "[3]}", "{'mergingIntList':[1,2]}"},
     {"delete items in lists of scalars (3-way)", "{'mergingIntList':[1,2,3,4]}",
-     "{" SEO("mergingIntList") "[1,2]," DEL("mergingIntList") "[3]}",
-     "{'mergingIntList':[1,2,4]}"},
+     "{" SEO("mergingIntList") "[1,2]," DEL("mergingIntList") "[3]}", "{'mergingIntList':[1,2,4]}"},
     {"delete all duplicate items in lists of scalars (2-way)", "{'mergingIntList':[1,2,3,3]}",
      "{" SEO("mergingIntList") "[1,2]," DEL("mergingIntList") "[3]}", "{'mergingIntList':[1,2]}"},
-    {"delete all duplicate items in lists of scalars (3-way)",
-     "{'mergingIntList':[1,2,3,3,4]}",
-     "{" SEO("mergingIntList") "[1,2]," DEL("mergingIntList") "[3]}",
-     "{'mergingIntList':[1,2,4]}"},
+    {"delete all duplicate items in lists of scalars (3-way)", "{'mergingIntList':[1,2,3,3,4]}",
+     "{" SEO("mergingIntList") "[1,2]," DEL("mergingIntList") "[3]}", "{'mergingIntList':[1,2,4]}"},
     {"add and delete items in lists of scalars (2-way)", "{'mergingIntList':[1,2,3]}",
      "{" SEO("mergingIntList") "[1,2,4]," DEL("mergingIntList") "[3],'mergingIntList':[4]}",
      "{'mergingIntList':[1,2,4]}"},
@@ -537,19 +542,19 @@ static const struct smp_case raw_lists[] = {
      "{'mergingIntList':[1,2,4]}"},
     {"merge lists of maps (2-way)", "{'mergingList':[{'name':1},{'name':2,'value':2}]}",
      "{" SEO("mergingList") "[{'name':4},{'name':1},{'name':2},{'name':3}],"
-     "'mergingList':[{'name':4,'value':4},{'name':3,'value':3}]}",
+                            "'mergingList':[{'name':4,'value':4},{'name':3,'value':3}]}",
      "{'mergingList':[{'name':4,'value':4},{'name':1},{'name':2,'value':2},"
      "{'name':3,'value':3}]}"},
     {"merge lists of maps (3-way)",
      "{'mergingList':[{'name':1,'other':'a'},{'name':2,'value':2,'other':'b'}]}",
      "{" SEO("mergingList") "[{'name':4},{'name':1},{'name':2},{'name':3}],"
-     "'mergingList':[{'name':4,'value':4},{'name':3,'value':3}]}",
+                            "'mergingList':[{'name':4,'value':4},{'name':3,'value':3}]}",
      "{'mergingList':[{'name':4,'value':4},{'name':1,'other':'a'},"
      "{'name':2,'value':2,'other':'b'},{'name':3,'value':3}]}"},
     {"merge lists of maps with conflict (3-way)",
      "{'mergingList':[{'name':1,'other':'a'},{'name':2,'value':3,'other':'b'}]}",
      "{" SEO("mergingList") "[{'name':1},{'name':2},{'name':3}],"
-     "'mergingList':[{'name':2,'value':2},{'name':3,'value':3}]}",
+                            "'mergingList':[{'name':2,'value':2},{'name':3,'value':3}]}",
      "{'mergingList':[{'name':1,'other':'a'},{'name':2,'value':2,'other':'b'},"
      "{'name':3,'value':3}]}"},
     {"add field to map in merging list (2-way)",
@@ -563,7 +568,7 @@ static const struct smp_case raw_lists[] = {
     {"add field to map in merging list with conflict (3-way)",
      "{'mergingList':[{'name':1,'other':'a'},{'name':3,'value':2,'other':'b'}]}",
      "{" SEO("mergingList") "[{'name':1},{'name':2}],"
-     "'mergingList':[{'name':1,'value':1},{'name':2,'value':2}]}",
+                            "'mergingList':[{'name':1,'value':1},{'name':2,'value':2}]}",
      "{'mergingList':[{'name':1,'value':1,'other':'a'},{'name':2,'value':2},"
      "{'name':3,'value':2,'other':'b'}]}"},
     {"add an item that already exists in current object in merging list (2-way)",
@@ -581,8 +586,7 @@ static const struct smp_case raw_lists[] = {
     {"delete map from merging list (2-way)", "{'mergingList':[{'name':1},{'name':2}]}",
      "{" SEO("mergingList") "[{'name':2}],'mergingList':[{'name':1,'$patch':'delete'}]}",
      "{'mergingList':[{'name':2}]}"},
-    {"delete map from merging list (3-way)",
-     "{'mergingList':[{'name':1},{'name':2,'other':'b'}]}",
+    {"delete map from merging list (3-way)", "{'mergingList':[{'name':1},{'name':2,'other':'b'}]}",
      "{" SEO("mergingList") "[{'name':2}],'mergingList':[{'name':1,'$patch':'delete'}]}",
      "{'mergingList':[{'name':2,'other':'b'}]}"},
     {"delete map from merging list with conflict (3-way)",
@@ -595,24 +599,23 @@ static const struct smp_case raw_lists[] = {
     {"delete missing map from merging list with conflict (3-way)",
      "{'mergingList':[{'name':3,'other':'a'}]}",
      "{" SEO("mergingList") "[{'name':2}],"
-     "'mergingList':[{'name':2},{'name':1,'$patch':'delete'}]}",
+                            "'mergingList':[{'name':2},{'name':1,'$patch':'delete'}]}",
      "{'mergingList':[{'name':2},{'name':3,'other':'a'}]}"},
-    {"add map and delete map from merging list (2-way)",
-     "{'mergingList':[{'name':1},{'name':2}]}",
+    {"add map and delete map from merging list (2-way)", "{'mergingList':[{'name':1},{'name':2}]}",
      "{" SEO("mergingList") "[{'name':2},{'name':3}],"
-     "'mergingList':[{'name':3},{'name':1,'$patch':'delete'}]}",
+                            "'mergingList':[{'name':3},{'name':1,'$patch':'delete'}]}",
      "{'mergingList':[{'name':2},{'name':3}]}"},
     /* these two only come out in upstream's order because upstream's merge edits the live
      * list's backing array in place before ordering by it */
     {"add map and delete map from merging list (3-way)",
      "{'mergingList':[{'name':1},{'name':2,'other':'b'},{'name':4,'other':'c'}]}",
      "{" SEO("mergingList") "[{'name':2},{'name':3}],"
-     "'mergingList':[{'name':3},{'name':1,'$patch':'delete'}]}",
+                            "'mergingList':[{'name':3},{'name':1,'$patch':'delete'}]}",
      "{'mergingList':[{'name':2,'other':'b'},{'name':4,'other':'c'},{'name':3}]}"},
     {"add map and delete map from merging list with conflict (3-way)",
      "{'mergingList':[{'name':1,'other':'a'},{'name':4,'other':'c'}]}",
      "{" SEO("mergingList") "[{'name':2},{'name':3}],"
-     "'mergingList':[{'name':2},{'name':3},{'name':1,'$patch':'delete'}]}",
+                            "'mergingList':[{'name':2},{'name':3},{'name':1,'$patch':'delete'}]}",
      "{'mergingList':[{'name':4,'other':'c'},{'name':2},{'name':3}]}"},
     {"delete field from map in merging list (2-way)",
      "{'mergingList':[{'name':1,'value':1},{'name':2,'value':2}]}",
@@ -625,47 +628,47 @@ static const struct smp_case raw_lists[] = {
     {"delete missing field from map in merging list with conflict (3-way)",
      "{'mergingList':[{'name':1,'other':'a'},{'name':2,'other':'b'}]}",
      "{" SEO("mergingList") "[{'name':1},{'name':2}],"
-     "'mergingList':[{'name':1,'value':null},{'name':2,'value':2}]}",
+                            "'mergingList':[{'name':1,'value':null},{'name':2,'value':2}]}",
      "{'mergingList':[{'name':1,'other':'a'},{'name':2,'value':2,'other':'b'}]}"},
     {"replace non merging list nested in merging list (2-way)",
      "{'mergingList':[{'name':1,'nonMergingList':[{'name':1},{'name':2,'value':2}]},"
      "{'name':2}]}",
      "{" SEO("mergingList") "[{'name':1},{'name':2}],"
-     "'mergingList':[{'name':1,'nonMergingList':[{'name':1,'value':1}]}]}",
+                            "'mergingList':[{'name':1,'nonMergingList':[{'name':1,'value':1}]}]}",
      "{'mergingList':[{'name':1,'nonMergingList':[{'name':1,'value':1}]},{'name':2}]}"},
     {"replace non merging list nested in merging list (3-way)",
      "{'mergingList':[{'name':1,'other':'a','nonMergingList':[{'name':1},"
      "{'name':2,'value':2}]},{'name':2,'other':'b'}]}",
      "{" SEO("mergingList") "[{'name':1},{'name':2}],"
-     "'mergingList':[{'name':1,'nonMergingList':[{'name':1,'value':1}]}]}",
+                            "'mergingList':[{'name':1,'nonMergingList':[{'name':1,'value':1}]}]}",
      "{'mergingList':[{'name':1,'other':'a','nonMergingList':[{'name':1,'value':1}]},"
      "{'name':2,'other':'b'}]}"},
     {"add field to map in merging list nested in merging list (2-way)",
      "{'mergingList':[{'name':1,'mergingList':[{'name':1},{'name':2,'value':2}]},{'name':2}]}",
-     "{" SEO("mergingList") "[{'name':1},{'name':2}],'mergingList':[{" SEO("mergingList")
-     "[{'name':1},{'name':2}],'name':1,'mergingList':[{'name':1,'value':1}]}]}",
+     "{" SEO("mergingList") "[{'name':1},{'name':2}],'mergingList':[{" SEO(
+         "mergingList") "[{'name':1},{'name':2}],'name':1,'mergingList':[{'name':1,'value':1}]}]}",
      "{'mergingList':[{'name':1,'mergingList':[{'name':1,'value':1},{'name':2,'value':2}]},"
      "{'name':2}]}"},
     {"add field to map in merging list nested in merging list with value conflict (3-way)",
      "{'mergingList':[{'name':1,'other':'a','mergingList':[{'name':1,'value':'a',"
      "'other':'c'},{'name':2,'value':'b','other':'d'}]},{'name':2,'other':'b'}]}",
-     "{" SEO("mergingList") "[{'name':1},{'name':2}],'mergingList':[{" SEO("mergingList")
-     "[{'name':1},{'name':2}],'name':1,'mergingList':[{'name':1,'value':1},"
-     "{'name':2,'value':2}]}]}",
+     "{" SEO("mergingList") "[{'name':1},{'name':2}],'mergingList':[{" SEO(
+         "mergingList") "[{'name':1},{'name':2}],'name':1,'mergingList':[{'name':1,'value':1},"
+                        "{'name':2,'value':2}]}]}",
      "{'mergingList':[{'name':1,'other':'a','mergingList':[{'name':1,'value':1,'other':'c'},"
      "{'name':2,'value':2,'other':'d'}]},{'name':2,'other':'b'}]}"},
     {"add field to map in merging list nested in merging list with deletion conflict (3-way)",
      "{'mergingList':[{'name':1,'other':'a','mergingList':[{'name':2,'value':2,"
      "'other':'d'}]},{'name':2,'other':'b'}]}",
-     "{" SEO("mergingList") "[{'name':1},{'name':2}],'mergingList':[{" SEO("mergingList")
-     "[{'name':1},{'name':2}],'name':1,'mergingList':[{'name':1,'value':1}]}]}",
+     "{" SEO("mergingList") "[{'name':1},{'name':2}],'mergingList':[{" SEO(
+         "mergingList") "[{'name':1},{'name':2}],'name':1,'mergingList':[{'name':1,'value':1}]}]}",
      "{'mergingList':[{'name':1,'other':'a','mergingList':[{'name':1,'value':1},"
      "{'name':2,'value':2,'other':'d'}]},{'name':2,'other':'b'}]}"},
     {"nested merging list with deletion conflict, other order (3-way)",
      "{'mergingList':[{'name':1,'other':'a','mergingList':[{'name':2,'value':2,"
      "'other':'d'}]},{'name':2,'other':'b'}]}",
-     "{" SEO("mergingList") "[{'name':1},{'name':2}],'mergingList':[{" SEO("mergingList")
-     "[{'name':2},{'name':1}],'name':1,'mergingList':[{'name':1,'value':1}]}]}",
+     "{" SEO("mergingList") "[{'name':1},{'name':2}],'mergingList':[{" SEO(
+         "mergingList") "[{'name':2},{'name':1}],'name':1,'mergingList':[{'name':1,'value':1}]}]}",
      "{'mergingList':[{'name':1,'other':'a','mergingList':[{'name':2,'value':2,'other':'d'},"
      "{'name':1,'value':1}]},{'name':2,'other':'b'}]}"},
     {"add map to merging list by pointer (2-way)", "{'mergeItemPtr':[{'name':1}]}",
@@ -681,65 +684,64 @@ static const struct smp_case raw_lists[] = {
     {"add field to map in merging list by pointer (3-way)",
      "{'mergeItemPtr':[{'name':1,'other':'a','mergeItemPtr':[{'name':1,'other':'a'},"
      "{'name':2,'value':2,'other':'b'}]},{'name':2,'other':'b'}]}",
-     "{" SEO("mergeItemPtr") "[{'name':1},{'name':2}],'mergeItemPtr':[{" SEO("mergeItemPtr")
-     "[{'name':1},{'name':2}],'name':1,'mergeItemPtr':[{'name':1,'value':1}]}]}",
+     "{" SEO("mergeItemPtr") "[{'name':1},{'name':2}],'mergeItemPtr':[{" SEO(
+         "mergeItemPtr") "[{'name':1},{'name':2}],'name':1,'mergeItemPtr':[{'name':1,'value':1}]}]"
+                         "}",
      "{'mergeItemPtr':[{'name':1,'other':'a','mergeItemPtr':[{'name':1,'value':1,"
      "'other':'a'},{'name':2,'value':2,'other':'b'}]},{'name':2,'other':'b'}]}"},
     {"merge lists of scalars (2-way)", "{'mergingIntList':[1,2]}",
      "{" SEO("mergingIntList") "[1,2,3],'mergingIntList':[3]}", "{'mergingIntList':[1,2,3]}"},
     {"merge lists of scalars (3-way)", "{'mergingIntList':[1,2,4]}",
-     "{" SEO("mergingIntList") "[1,2,3],'mergingIntList':[3]}",
-     "{'mergingIntList':[1,2,3,4]}"},
-    {"add an item in a list of primitives and preserve order (3-way)",
-     "{'mergingIntList':[1,4,2]}", "{" SEO("mergingIntList") "[3,1,2],'mergingIntList':[3]}",
-     "{'mergingIntList':[3,1,4,2]}"},
+     "{" SEO("mergingIntList") "[1,2,3],'mergingIntList':[3]}", "{'mergingIntList':[1,2,3,4]}"},
+    {"add an item in a list of primitives and preserve order (3-way)", "{'mergingIntList':[1,4,2]}",
+     "{" SEO("mergingIntList") "[3,1,2],'mergingIntList':[3]}", "{'mergingIntList':[3,1,4,2]}"},
     {"delete an item in a list of primitives and preserve order", "{'mergingIntList':[1,2,3]}",
      "{" SEO("mergingIntList") "[2,1]," DEL("mergingIntList") "[3]}", "{'mergingIntList':[2,1]}"},
     {"add an item in a list and preserve order (2-way)",
      "{'mergingList':[{'name':1},{'name':2,'value':2}]}",
      "{" SEO("mergingList") "[{'name':3},{'name':1},{'name':2}],"
-     "'mergingList':[{'name':3,'value':3}]}",
+                            "'mergingList':[{'name':3,'value':3}]}",
      "{'mergingList':[{'name':3,'value':3},{'name':1},{'name':2,'value':2}]}"},
     {"add an item in a list and preserve order (3-way)",
      "{'mergingList':[{'name':1,'other':'a'},{'name':2,'value':2,'other':'b'}]}",
      "{" SEO("mergingList") "[{'name':3},{'name':1},{'name':2}],"
-     "'mergingList':[{'name':3,'value':3}]}",
+                            "'mergingList':[{'name':3,'value':3}]}",
      "{'mergingList':[{'name':3,'value':3},{'name':1,'other':'a'},"
      "{'name':2,'value':2,'other':'b'}]}"},
     {"add multiple items in a list and preserve order (3-way)",
      "{'mergingList':[{'name':1,'other':'a'},{'name':2,'value':2,'other':'b'}]}",
      "{" SEO("mergingList") "[{'name':1},{'name':4},{'name':2},{'name':3}],"
-     "'mergingList':[{'name':4,'value':4},{'name':3,'value':3}]}",
+                            "'mergingList':[{'name':4,'value':4},{'name':3,'value':3}]}",
      "{'mergingList':[{'name':1,'other':'a'},{'name':4,'value':4},"
      "{'name':2,'value':2,'other':'b'},{'name':3,'value':3}]}"},
     {"delete an item in a list and preserve order (2-way)",
      "{'mergingList':[{'name':1},{'name':3,'value':3},{'name':2,'value':2}]}",
      "{" SEO("mergingList") "[{'name':2},{'name':1}],'mergingList':[{'name':3,'$patch':"
-     "'delete'}]}",
+                            "'delete'}]}",
      "{'mergingList':[{'name':2,'value':2},{'name':1}]}"},
     {"delete an item in a list and preserve order (3-way)",
      "{'mergingList':[{'name':1,'other':'a'},{'name':2,'value':2,'other':'b'},"
      "{'name':3,'value':3}]}",
      "{" SEO("mergingList") "[{'name':2},{'name':1}],'mergingList':[{'name':3,'$patch':"
-     "'delete'}]}",
+                            "'delete'}]}",
      "{'mergingList':[{'name':2,'value':2,'other':'b'},{'name':1,'other':'a'}]}"},
     {"change an item in a list and preserve order (3-way)",
      "{'mergingList':[{'name':1,'other':'a'},{'name':2,'value':2,'other':'b'},"
      "{'name':3,'value':3}]}",
      "{" SEO("mergingList") "[{'name':2},{'name':3},{'name':1}],"
-     "'mergingList':[{'name':3,'value':'x'}]}",
+                            "'mergingList':[{'name':3,'value':'x'}]}",
      "{'mergingList':[{'name':2,'value':2,'other':'b'},{'name':3,'value':'x'},"
      "{'name':1,'other':'a'}]}"},
     {"add and delete an item in a list and preserve order (2-way)",
      "{'mergingList':[{'name':1},{'name':3,'value':3},{'name':2,'value':2}]}",
      "{" SEO("mergingList") "[{'name':4},{'name':2},{'name':1}],"
-     "'mergingList':[{'name':4,'value':4},{'name':3,'$patch':'delete'}]}",
+                            "'mergingList':[{'name':4,'value':4},{'name':3,'$patch':'delete'}]}",
      "{'mergingList':[{'name':4,'value':4},{'name':2,'value':2},{'name':1}]}"},
     {"add and delete an item in a list and preserve order (3-way)",
      "{'mergingList':[{'name':1,'other':'a'},{'name':2,'value':2,'other':'b'},"
      "{'name':3,'value':3}]}",
      "{" SEO("mergingList") "[{'name':4},{'name':2},{'name':1}],"
-     "'mergingList':[{'name':4,'value':4},{'name':3,'$patch':'delete'}]}",
+                            "'mergingList':[{'name':4,'value':4},{'name':3,'$patch':'delete'}]}",
      "{'mergingList':[{'name':4,'value':4},{'name':2,'value':2,'other':'b'},"
      "{'name':1,'other':'a'}]}"},
     {"set elements order in a list (3-way)",
@@ -767,8 +769,7 @@ static const struct smp_case raw_lists[] = {
      "{'mergingList':[{'name':2,'value':2},{'name':1,'other':'a'},{'name':7},{'name':9},"
      "{'name':8},{'name':4,'value':4},{'name':3,'value':3}]}"},
     {"add multiple items in a int list and preserve order", "{'mergingIntList':[1,2]}",
-     "{" SEO("mergingIntList") "[1,4,2,3],'mergingIntList':[4,3]}",
-     "{'mergingIntList':[1,4,2,3]}"},
+     "{" SEO("mergingIntList") "[1,4,2,3],'mergingIntList':[4,3]}", "{'mergingIntList':[1,4,2,3]}"},
     {"delete an item in a int list and preserve order (2-way)", "{'mergingIntList':[1,3,2]}",
      "{" SEO("mergingIntList") "[2,1]," DEL("mergingIntList") "[3]}", "{'mergingIntList':[2,1]}"},
     {"add and delete an item in a int list and preserve order (2-way)",
@@ -783,9 +784,8 @@ static const struct smp_case raw_lists[] = {
      "{" SEO("mergingIntList") "[4,2,3,1]}", "{'mergingIntList':[4,2,3,1]}"},
     {"set elements order in a int list with server-only items", "{'mergingIntList':[1,3,4,2,9]}",
      "{" SEO("mergingIntList") "[4,2,3,1]}", "{'mergingIntList':[4,2,3,1,9]}"},
-    {"set elements order in a int list with server-only items 2",
-     "{'mergingIntList':[1,2,9,3,4]}", "{" SEO("mergingIntList") "[2,1,4,3]}",
-     "{'mergingIntList':[2,1,9,4,3]}"},
+    {"set elements order in a int list with server-only items 2", "{'mergingIntList':[1,2,9,3,4]}",
+     "{" SEO("mergingIntList") "[2,1,4,3]}", "{'mergingIntList':[2,1,9,4,3]}"},
     {"set elements order in a int list with server-only items 3",
      "{'mergingIntList':[1,2,7,9,8,3,4]}", "{" SEO("mergingIntList") "[2,1,4,3]}",
      "{'mergingIntList':[2,1,7,9,8,4,3]}"},
@@ -801,8 +801,9 @@ static const struct smp_case raw_lists[] = {
     {"delete and reorder in one list, reorder in another",
      "{'mergingList':[{'name':'a','value':'a'},{'name':'b','value':'b'}],"
      "'mergeItemPtr':[{'name':'c','value':'c'},{'name':'d','value':'d'}]}",
-     "{" SEO("mergingList") "[{'name':'b'}]," SEO("mergeItemPtr")
-     "[{'name':'d'},{'name':'c'}],'mergingList':[{'$patch':'delete','name':'a'}]}",
+     "{" SEO("mergingList") "[{'name':'b'}]," SEO(
+         "mergeItemPtr") "[{'name':'d'},{'name':'c'}],'mergingList':[{'$patch':'delete','name':'a'}"
+                         "]}",
      "{'mergingList':[{'name':'b','value':'b'}],"
      "'mergeItemPtr':[{'name':'d','value':'d'},{'name':'c','value':'c'}]}"},
 };
@@ -877,23 +878,23 @@ static const struct smp_case raw_retain[] = {
      "{'retainKeysMap':{'name':'foo','value':'bar'}}"},
     {"retainKeys map nested merging int list with no change (3-way)",
      "{'retainKeysMap':{'name':'foo','mergingIntList':[1,2,3]}}",
-     "{'retainKeysMap':{" RK "['mergingIntList','name','value']," SEO("mergingIntList")
-     "[1,2],'value':'bar'}}",
+     "{'retainKeysMap':{" RK
+     "['mergingIntList','name','value']," SEO("mergingIntList") "[1,2],'value':'bar'}}",
      "{'retainKeysMap':{'name':'foo','value':'bar','mergingIntList':[1,2,3]}}"},
     {"retainKeys map adds an item in nested merging int list (3-way)",
      "{'retainKeysMap':{'name':'foo','mergingIntList':[1,2,3]}}",
      "{'retainKeysMap':{" SEO("mergingIntList") "[1,2,4]," RK "['mergingIntList','name'],"
-     "'mergingIntList':[4]}}",
+                                                "'mergingIntList':[4]}}",
      "{'retainKeysMap':{'name':'foo','mergingIntList':[1,2,4,3]}}"},
     {"retainKeys map deletes an item in nested merging int list (3-way)",
      "{'retainKeysMap':{'name':'foo','mergingIntList':[1,2,3,4]}}",
-     "{'retainKeysMap':{" RK "['mergingIntList','name']," DEL("mergingIntList") "[2],"
-     SEO("mergingIntList") "[1,3]}}",
+     "{'retainKeysMap':{" RK
+     "['mergingIntList','name']," DEL("mergingIntList") "[2]," SEO("mergingIntList") "[1,3]}}",
      "{'retainKeysMap':{'name':'foo','mergingIntList':[1,3,4]}}"},
     {"retainKeys map adds an item and deletes an item in nested merging int list (3-way)",
      "{'retainKeysMap':{'name':'foo','mergingIntList':[1,2,3,4]}}",
-     "{'retainKeysMap':{" RK "['mergingIntList','name'],'mergingIntList':[5],"
-     DEL("mergingIntList") "[2]," SEO("mergingIntList") "[1,3,5]}}",
+     "{'retainKeysMap':{" RK "['mergingIntList','name'],'mergingIntList':[5]," DEL(
+         "mergingIntList") "[2]," SEO("mergingIntList") "[1,3,5]}}",
      "{'retainKeysMap':{'name':'foo','mergingIntList':[1,3,5,4]}}"},
     {"retainKeys map deletes nested merging int list",
      "{'retainKeysMap':{'name':'foo','mergingIntList':[1,2,3]}}",
@@ -901,21 +902,21 @@ static const struct smp_case raw_retain[] = {
      "{'retainKeysMap':{'name':'foo'}}"},
     {"retainKeys map nested merging list with no change (3-way)",
      "{'retainKeysMap':{'name':'foo','mergingList':[{'name':'a'},{'name':'b'},{'name':'c'}]}}",
-     "{'retainKeysMap':{" RK "['mergingList','name','value']," SEO("mergingList")
-     "[{'name':'a'},{'name':'b'}],'value':'bar'}}",
+     "{'retainKeysMap':{" RK "['mergingList','name','value']," SEO(
+         "mergingList") "[{'name':'a'},{'name':'b'}],'value':'bar'}}",
      "{'retainKeysMap':{'name':'foo','value':'bar','mergingList':[{'name':'a'},{'name':'b'},"
      "{'name':'c'}]}}"},
     {"retainKeys map adds an item in nested merging list (3-way)",
      "{'retainKeysMap':{'name':'foo','mergingList':[{'name':'a'},{'name':'b'},{'name':'x'}]}}",
-     "{'retainKeysMap':{" RK "['mergingList','name']," SEO("mergingList")
-     "[{'name':'a'},{'name':'b'},{'name':'c'}],'mergingList':[{'name':'c'}]}}",
+     "{'retainKeysMap':{" RK "['mergingList','name']," SEO(
+         "mergingList") "[{'name':'a'},{'name':'b'},{'name':'c'}],'mergingList':[{'name':'c'}]}}",
      "{'retainKeysMap':{'name':'foo','mergingList':[{'name':'a'},{'name':'b'},{'name':'c'},"
      "{'name':'x'}]}}"},
     {"retainKeys map changes an item in nested merging list (3-way)",
      "{'retainKeysMap':{'name':'foo','mergingList':[{'name':'a'},{'name':'b','value':'foo'},"
      "{'name':'x'}]}}",
-     "{'retainKeysMap':{" RK "['mergingList','name']," SEO("mergingList")
-     "[{'name':'a'},{'name':'b'}],'mergingList':[{'name':'b','value':'bar'}]}}",
+     "{'retainKeysMap':{" RK "['mergingList','name']," SEO(
+         "mergingList") "[{'name':'a'},{'name':'b'}],'mergingList':[{'name':'b','value':'bar'}]}}",
      "{'retainKeysMap':{'name':'foo','mergingList':[{'name':'a'},{'name':'b','value':'bar'},"
      "{'name':'x'}]}}"},
     {"retainKeys map deletes nested merging list",
@@ -924,33 +925,38 @@ static const struct smp_case raw_retain[] = {
      "{'retainKeysMap':{'name':'foo','value':'bar'}}"},
     {"retainKeys map deletes an item in nested merging list (3-way)",
      "{'retainKeysMap':{'name':'foo','mergingList':[{'name':'a'},{'name':'b'},{'name':'x'}]}}",
-     "{'retainKeysMap':{" RK "['mergingList','name']," SEO("mergingList")
-     "[{'name':'a'}],'mergingList':[{'name':'b','$patch':'delete'}]}}",
+     "{'retainKeysMap':{" RK "['mergingList','name']," SEO(
+         "mergingList") "[{'name':'a'}],'mergingList':[{'name':'b','$patch':'delete'}]}}",
      "{'retainKeysMap':{'name':'foo','mergingList':[{'name':'a'},{'name':'x'}]}}"},
     {"retainKeys list of maps clears a field (3-way)",
      "{'retainKeysMergingList':[{'name':'bar'},{'name':'foo','value':'a','other':'x'}]}",
      "{" SEO("retainKeysMergingList") "[{'name':'bar'},{'name':'foo'}],"
-     "'retainKeysMergingList':[{" RK "['name','value'],'name':'foo'}]}",
+                                      "'retainKeysMergingList':[{" RK
+                                      "['name','value'],'name':'foo'}]}",
      "{'retainKeysMergingList':[{'name':'bar'},{'name':'foo','value':'a'}]}"},
     {"retainKeys list of maps clears a field with conflict (3-way)",
      "{'retainKeysMergingList':[{'name':'bar'},{'name':'foo','value':'new','other':'x'}]}",
      "{" SEO("retainKeysMergingList") "[{'name':'bar'},{'name':'foo'}],"
-     "'retainKeysMergingList':[{" RK "['name','value'],'name':'foo','value':'modified'}]}",
+                                      "'retainKeysMergingList':[{" RK
+                                      "['name','value'],'name':'foo','value':'modified'}]}",
      "{'retainKeysMergingList':[{'name':'bar'},{'name':'foo','value':'modified'}]}"},
     {"retainKeys list of maps changes a field and clear a field (2-way)",
      "{'retainKeysMergingList':[{'name':'bar'},{'name':'foo','value':'old'}]}",
      "{" SEO("retainKeysMergingList") "[{'name':'bar'},{'name':'foo'}],"
-     "'retainKeysMergingList':[{" RK "['name','value'],'name':'foo','value':'new'}]}",
+                                      "'retainKeysMergingList':[{" RK
+                                      "['name','value'],'name':'foo','value':'new'}]}",
      "{'retainKeysMergingList':[{'name':'bar'},{'name':'foo','value':'new'}]}"},
     {"retainKeys list of maps adds a field and clear a field (3-way)",
      "{'retainKeysMergingList':[{'name':'bar'},{'name':'foo','other':'x'}]}",
      "{" SEO("retainKeysMergingList") "[{'name':'bar'},{'name':'foo'}],"
-     "'retainKeysMergingList':[{" RK "['name','value'],'name':'foo','value':'a'}]}",
+                                      "'retainKeysMergingList':[{" RK
+                                      "['name','value'],'name':'foo','value':'a'}]}",
      "{'retainKeysMergingList':[{'name':'bar'},{'name':'foo','value':'a'}]}"},
     {"retainKeys list of maps deletes a field and clear a field (3-way)",
      "{'retainKeysMergingList':[{'name':'bar'},{'name':'foo','value':'a','other':'x'}]}",
      "{" SEO("retainKeysMergingList") "[{'name':'bar'},{'name':'foo'}],"
-     "'retainKeysMergingList':[{" RK "['name'],'name':'foo','value':null}]}",
+                                      "'retainKeysMergingList':[{" RK
+                                      "['name'],'name':'foo','value':null}]}",
      "{'retainKeysMergingList':[{'name':'bar'},{'name':'foo'}]}"},
 };
 
@@ -991,8 +997,8 @@ static const struct smp_case unknown[] = {
      * berth merges maps and replaces lists there */
     {"unknown map merges", "{'complex':{'nested':true,'keep':1}}",
      "{'complex':{'nested':false,'drop':null}}", "{'complex':{'nested':false,'keep':1}}"},
-    {"unknown list is replaced", "{'array':[{'name':1,'a':1}]}",
-     "{'array':[{'name':1,'b':2}]}", "{'array':[{'name':1,'b':2}]}"},
+    {"unknown list is replaced", "{'array':[{'name':1,'a':1}]}", "{'array':[{'name':1,'b':2}]}",
+     "{'array':[{'name':1,'b':2}]}"},
     /* TestNumberConversion: integers keep every digit, floats their value */
     {"int32 max", "{'int32':2147483647}", "{'name':'newname'}",
      "{'int32':2147483647,'name':'newname'}"},
@@ -1013,14 +1019,13 @@ static const struct smp_fail failures[] = {
     {"should check if order in $setElementOrder and patch list match",
      "{'mergingList':[{'name':1},{'name':3},{'name':2}]}",
      "{" SEO("mergingList") "[{'name':1},{'name':2},{'name':3}],"
-     "'mergingList':[{'name':3,'value':3},{'name':1,'value':1}]}",
+                            "'mergingList':[{'name':3,'value':3},{'name':1,'value':1}]}",
      -EINVAL,
      "the order in patch list:\n[map[name:3 value:3] map[name:1 value:1]]\n doesn't match "
      "$setElementOrder list:\n[map[name:1] map[name:2] map[name:3]]"},
     {"should check if order in $setElementOrder and int patch list match",
      "{'mergingIntList':[1,3,2]}", "{" SEO("mergingIntList") "[1,2,3],'mergingIntList':[3,1]}",
-     -EINVAL,
-     "the order in patch list:\n[3 1]\n doesn't match $setElementOrder list:\n[1 2 3]"},
+     -EINVAL, "the order in patch list:\n[3 1]\n doesn't match $setElementOrder list:\n[1 2 3]"},
     {"missing merge key should error out", "{'mergingList':[{'name':1,'value':'a'}]}",
      "{'mergingList':[{'value':'b'}]}", -EINVAL,
      "map: map[value:b] does not contain declared merge key: name"},
@@ -1038,9 +1043,8 @@ static const struct smp_fail failures[] = {
     {"an unknown $patch value in a list", "{'mergingList':[{'name':1}]}",
      "{'mergingList':[{'name':1,'$patch':'foo'}]}", -EINVAL,
      "unknown patch type: foo in map: map[$patch:foo name:1]"},
-    {"a $patch value that is not a string", "{'simpleMap':{}}",
-     "{'simpleMap':{'$patch':1}}", -EINVAL,
-     "unknown patch type: %!s(int64=1) in map: map[$patch:1]"},
+    {"a $patch value that is not a string", "{'simpleMap':{}}", "{'simpleMap':{'$patch':1}}",
+     -EINVAL, "unknown patch type: %!s(int64=1) in map: map[$patch:1]"},
     {"$retainKeys must be a list", "{'retainKeysMap':{'name':'a'}}",
      "{'retainKeysMap':{" RK "'name'}}", -EINVAL, "invalid patch format of retainKeys"},
     {"the patch may only set retained keys", "{'retainKeysMap':{'name':'a'}}",
@@ -1056,15 +1060,13 @@ static const struct smp_fail failures[] = {
      "invalid patch format of primitive list"},
     {"lists of lists (422)", "{'mergingIntList':[[1]]}", "{'mergingIntList':[[2]]}", -EILSEQ,
      "lists of lists are not supported"},
-    {"$patch: replace inside a list of scalars mixes element types",
-     "{'mergingIntList':[1,2]}", "{'mergingIntList':[3,{'$patch':'replace'}]}", -EINVAL,
+    {"$patch: replace inside a list of scalars mixes element types", "{'mergingIntList':[1,2]}",
+     "{'mergingIntList':[3,{'$patch':'replace'}]}", -EINVAL,
      "list element types are not identical: [[1 2] [3 map[$patch:replace]]]"},
     {"integers and floats are different element types", "{'mergingIntList':[1]}",
-     "{'mergingIntList':[2.5]}", -EINVAL,
-     "list element types are not identical: [[1] [2.5]]"},
-    {"a merge list without a merge key", "{'setOfMaps':[{'name':1}]}",
-     "{'setOfMaps':[{'name':2}]}", -EINVAL,
-     "cannot merge lists without merge key for mergeItem"},
+     "{'mergingIntList':[2.5]}", -EINVAL, "list element types are not identical: [[1] [2.5]]"},
+    {"a merge list without a merge key", "{'setOfMaps':[{'name':1}]}", "{'setOfMaps':[{'name':2}]}",
+     -EINVAL, "cannot merge lists without merge key for mergeItem"},
     {"an empty $setElementOrder for an empty list", "{'mergingList':[]}",
      "{" SEO("mergingList") "[]}", -EINVAL, "no elements in any of the given slices"},
     {"a patch that is not an object", "{}", "[]", -EINVAL,
@@ -1086,7 +1088,7 @@ static void test_failures(void **state)
     "{'apiVersion':'apps/v1','kind':'StatefulSet','metadata':{'name':'statefulset-demo',"          \
     "'namespace':'sts','uid':'u-1','resourceVersion':'1036','generation':1,"                       \
     "'labels':{'app':'myapp'},'annotations':{'kubectl.kubernetes.io/last-applied-configuration':"  \
-    "'{}\\n'}},'spec':{'replicas':2,'serviceName':'myapp-svc','selector':{'matchLabels':"           \
+    "'{}\\n'}},'spec':{'replicas':2,'serviceName':'myapp-svc','selector':{'matchLabels':"          \
     "{'app':'myapp-pod'}},'template':{'metadata':{'labels':{'app':'myapp-pod'}},'spec':"           \
     "{'containers':[{'name':'myapp','image':'ikubernetes/myapp:v1','ports':[{'containerPort':80,"  \
     "'name':'web','protocol':'TCP'}],'volumeMounts':[{'name':'myappdata','mountPath':"             \
@@ -1103,7 +1105,7 @@ static void test_failures(void **state)
     "{'apiVersion':'apps/v1','kind':'StatefulSet','metadata':{'name':'statefulset-demo',"          \
     "'namespace':'sts','uid':'u-1','resourceVersion':'1036','generation':1,"                       \
     "'labels':{'app':'myapp'},'annotations':{'kubectl.kubernetes.io/last-applied-configuration':"  \
-    "'{}\\n'}},'spec':{'replicas':2,'serviceName':'myapp-svc','selector':{'matchLabels':"           \
+    "'{}\\n'}},'spec':{'replicas':2,'serviceName':'myapp-svc','selector':{'matchLabels':"          \
     "{'app':'myapp-pod'}},'template':{'metadata':{'labels':{'app':'myapp-pod'}},'spec':"           \
     "{'containers':" containers ",'terminationGracePeriodSeconds':30}},'volumeClaimTemplates':"    \
     "[{'apiVersion':'v1','kind':'PersistentVolumeClaim','metadata':{'name':'myappdata'},'spec':"   \
@@ -1113,7 +1115,7 @@ static void test_failures(void **state)
     "'status':{'replicas':2,'readyReplicas':2,'observedGeneration':1}}"
 
 #define MYAPP(image, extra)                                                                        \
-    "{'name':'myapp','image':'" image "'," extra "'volumeMounts':[{'name':'myappdata',"           \
+    "{'name':'myapp','image':'" image "'," extra "'volumeMounts':[{'name':'myappdata',"            \
     "'mountPath':'/usr/share/nginx/html'}],'imagePullPolicy':'IfNotPresent',"                      \
     "'terminationMessagePath':'/dev/termination-log'}"
 #define PORTS80 "'ports':[{'containerPort':80,'name':'web','protocol':'TCP'}],"
@@ -1152,10 +1154,10 @@ static void test_kubectl_apply_three_way(void **state)
                         "kubectl.kubernetes.io/last-applied-configuration",
                         json_string("{\"kind\":\"StatefulSet\"}\n"));
     assert_int_equal(patch_strategic(&t_sts, o, p, &out, &err), 0);
-    json_t *want = tq(STS_WITH("[{'name':'sidecar','image':'busybox:1.36','command':"
-                               "['sleep','3600']}," MYAPP("ikubernetes/myapp:v1",
-                                                          "'env':[{'name':'FOO','value':"
-                                                          "'bar'}],") "]"));
+    json_t *want = tq(
+        STS_WITH("[{'name':'sidecar','image':'busybox:1.36','command':"
+                 "['sleep','3600']}," MYAPP("ikubernetes/myapp:v1", "'env':[{'name':'FOO','value':"
+                                                                    "'bar'}],") "]"));
     /* volumeClaimTemplates is atomic: replaced as sent, server defaults and status gone */
     json_object_set_new(jget(want, "spec"), "volumeClaimTemplates",
                         tq("[{'metadata':{'name':'myappdata'},'spec':{'accessModes':"
@@ -1206,8 +1208,8 @@ static void test_kubectl_patch_and_edit(void **state)
          "{'metadata':{'labels':{'app':'web','tier':'db'}}}",
          "{'metadata':{'labels':{'tier':null,'team':'x'}}}",
          "{'metadata':{'labels':{'app':'web','team':'x'}}}"},
-        {"scale through the main resource", "{'spec':{'replicas':2}}",
-         "{'spec':{'replicas':4}}", "{'spec':{'replicas':4}}"},
+        {"scale through the main resource", "{'spec':{'replicas':2}}", "{'spec':{'replicas':4}}",
+         "{'spec':{'replicas':4}}"},
     };
     run_cases(&t_sts, cases, ARRAY_SIZE(cases));
 }
@@ -1217,8 +1219,8 @@ static void test_kubectl_rollout_undo(void **state)
 {
     static const struct smp_case c = {
         "rollout undo",
-        STS_WITH("[" MYAPP("ikubernetes/myapp:v2", "'env':[{'name':'A','value':'1'}],"
-                                                   PORTS80) "]"),
+        STS_WITH(
+            "[" MYAPP("ikubernetes/myapp:v2", "'env':[{'name':'A','value':'1'}]," PORTS80) "]"),
         "{'spec':{'template':{'metadata':{'labels':{'app':'myapp-pod'},'creationTimestamp':null},"
         "'spec':{'containers':[{'name':'myapp','image':'ikubernetes/myapp:v1','ports':"
         "[{'containerPort':80,'name':'web','protocol':'TCP'}],'volumeMounts':[{'name':"
@@ -1233,13 +1235,17 @@ static void test_kubectl_rollout_undo(void **state)
         "configuration':'{}\\n'}},'spec':{'replicas':2,'serviceName':'myapp-svc','selector':"
         "{'matchLabels':{'app':'myapp-pod'}},'template':{'metadata':{'labels':{'app':"
         "'myapp-pod'},'creationTimestamp':null},'spec':{'containers':[" MYAPP(
-            "ikubernetes/myapp:v1", PORTS80) "],'terminationGracePeriodSeconds':30}},"
-        "'volumeClaimTemplates':[{'apiVersion':'v1','kind':'PersistentVolumeClaim','metadata':"
-        "{'name':'myappdata'},'spec':{'accessModes':['ReadWriteOnce'],'resources':{'requests':"
-        "{'storage':'1Gi'}},'volumeMode':'Filesystem'},'status':{'phase':'Pending'}}],"
-        "'updateStrategy':{'type':'RollingUpdate','rollingUpdate':{'partition':0}},"
-        "'podManagementPolicy':'OrderedReady'},'status':{'replicas':2,'readyReplicas':2,"
-        "'observedGeneration':1}}"};
+            "ikubernetes/myapp:v1",
+            PORTS80) "],'terminationGracePeriodSeconds':30}},"
+                     "'volumeClaimTemplates':[{'apiVersion':'v1','kind':'PersistentVolumeClaim','"
+                     "metadata':"
+                     "{'name':'myappdata'},'spec':{'accessModes':['ReadWriteOnce'],'resources':{'"
+                     "requests':"
+                     "{'storage':'1Gi'}},'volumeMode':'Filesystem'},'status':{'phase':'Pending'}}],"
+                     "'updateStrategy':{'type':'RollingUpdate','rollingUpdate':{'partition':0}},"
+                     "'podManagementPolicy':'OrderedReady'},'status':{'replicas':2,'readyReplicas':"
+                     "2,"
+                     "'observedGeneration':1}}"};
     run_case(&t_sts, &c);
 }
 
@@ -1387,8 +1393,7 @@ static void test_null_patch_and_copies(void **state)
     p = tq("{'simpleMap':{'a':'b'},'nonMergingList':[{'name':3}],"
            "'mergingList':[{'name':1,'value':'v'}]}");
     assert_int_equal(patch_strategic(&t_mergeitem, o, p, &out, &err), 0);
-    json_object_set_new(json_array_get(jget(out, "nonMergingList"), 0), "name",
-                        json_integer(99));
+    json_object_set_new(json_array_get(jget(out, "nonMergingList"), 0), "name", json_integer(99));
     json_object_set_new(json_array_get(jget(out, "mergingList"), 0), "value", json_string("w"));
     json_object_set_new(jget(out, "simpleMap"), "a", json_string("c"));
     assert_json_eq(o, "{\"mergingList\":[{\"name\":1,\"mergingList\":[{\"name\":2}]}],"
