@@ -62,12 +62,6 @@ static void gs_append(struct gslice *s, json_t *x)
     s->v[s->len++] = x;
 }
 
-static void gs_remove(struct gslice *s, size_t k)
-{
-    memmove(&s->v[k], &s->v[k + 1], (s->len - k - 1) * sizeof(*s->v));
-    s->len--;
-}
-
 static void gs_release(struct gslice *s)
 {
     if (s->owned)
@@ -431,66 +425,133 @@ static int slice_element_type(struct smp *x, const json_t *a, const json_t *b, i
     return 0;
 }
 
-/* findMapInSliceBasedOnKeyValue: index of the first map in s whose key equals val, or -1. */
-static int find_by_key(struct smp *x, json_t *const *s, size_t n, const char *key,
-                       const json_t *val, size_t *at)
+/* --- lookups by value ---
+ *
+ * Upstream finds list items by linear scans (findMapInSliceBasedOnKeyValue, index(), map
+ * lookups with ==), which makes a patch of a few thousand items take seconds. An index from
+ * the canonical text of a value to its first position gives the same answers in constant
+ * time: two JSON values are equal (json_equal: 1 is not 1.0, members in any order) exactly
+ * when their canonical texts are. */
+
+struct vindex {
+    json_t *first; /* canonical text -> position of its first occurrence */
+    size_t bad;    /* first position holding no map (SIZE_MAX: none) */
+};
+
+static char *canon(const json_t *v)
 {
+    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
+    if (!s)
+        abort();
+    return s;
+}
+
+/* Index s[0..n) by each item (key NULL) or by each map's value at key. Maps without the key
+ * are not indexed (they match nothing); items that are not maps are remembered in bad. */
+static void vindex_init(struct vindex *ix, json_t *const *s, size_t n, const char *key)
+{
+    ix->first = json_object();
+    ix->bad = SIZE_MAX;
     for (size_t i = 0; i < n; i++) {
-        if (!json_is_object(s[i])) {
-            strbuf_addf(x->err, "value for key %zu is not a map", i);
-            return -EINVAL;
+        const json_t *v = s[i];
+        if (key) {
+            if (!json_is_object(v)) {
+                if (ix->bad == SIZE_MAX)
+                    ix->bad = i;
+                continue;
+            }
+            v = json_object_get(v, key);
+            if (!v)
+                continue;
         }
-        json_t *v = json_object_get(s[i], key);
-        if (v && go_eq(v, val)) {
-            *at = i;
-            return 1;
-        }
+        char *c = canon(v);
+        if (!json_object_get(ix->first, c))
+            json_object_set_new(ix->first, c, json_integer((json_int_t)i));
+        free(c);
+    }
+}
+
+/* Record that the value v now also sits at position pos (kept only if it is the first). */
+static void vindex_add(struct vindex *ix, const json_t *v, size_t pos)
+{
+    char *c = canon(v);
+    if (!json_object_get(ix->first, c))
+        json_object_set_new(ix->first, c, json_integer((json_int_t)pos));
+    free(c);
+}
+
+/* Position of the first item equal to v (or whose key value equals v), SIZE_MAX if none. */
+static size_t vindex_find(const struct vindex *ix, const json_t *v)
+{
+    char *c = canon(v);
+    json_t *p = json_object_get(ix->first, c);
+    free(c);
+    return p ? (size_t)json_integer_value(p) : SIZE_MAX;
+}
+
+static void vindex_release(struct vindex *ix)
+{
+    json_decref(ix->first);
+    ix->first = NULL;
+}
+
+/* findMapInSliceBasedOnKeyValue over an indexed list: 1 and *at when found, 0 when not, or
+ * the error upstream's scan meets first (an item that is not a map). */
+static int find_by_key(struct smp *x, const struct vindex *ix, const json_t *val, size_t *at)
+{
+    size_t p = vindex_find(ix, val);
+
+    if (p != SIZE_MAX && p < ix->bad) {
+        *at = p;
+        return 1;
+    }
+    if (ix->bad != SIZE_MAX) {
+        strbuf_addf(x->err, "value for key %zu is not a map", ix->bad);
+        return -EINVAL;
     }
     return 0;
 }
 
 /* --- list order (normalizeElementOrder and friends) --- */
 
-/* index(): position in order of the first item equal to v (by merge key for maps). */
-static size_t order_index(json_t *const *order, size_t n, const json_t *v, const char *key,
-                          int kind)
+/* index(): position in order of v (by merge key for maps), SIZE_MAX when absent. Maps in
+ * order have been checked to carry the key. */
+static size_t order_index(const struct vindex *order, const json_t *v, const char *key, int kind)
 {
-    const json_t *want;
-
-    if (!key)
-        key = "";
-    want = kind == JSON_OBJECT ? json_object_get(v, key) : v;
-
-    for (size_t i = 0; i < n; i++) {
-        const json_t *have = kind == JSON_OBJECT ? json_object_get(order[i], key) : order[i];
-        if (kind == JSON_OBJECT ? go_eq(want, have) : json_equal(want, have))
-            return i;
+    if (kind == JSON_OBJECT) {
+        v = json_object_get(v, key ? key : "");
+        if (!v)
+            return SIZE_MAX;
     }
-    return SIZE_MAX;
+    return vindex_find(order, v);
+}
+
+struct ranked {
+    size_t idx, pos;
+    json_t *v;
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const struct ranked *l = a, *r = b;
+    if (l->idx != r->idx)
+        return l->idx < r->idx ? -1 : 1;
+    return l->pos < r->pos ? -1 : l->pos > r->pos;
 }
 
 /* A stable sort of s by each item's index in order. Upstream sorts with sort.SliceStable
  * and a comparator that calls items missing from order "less" than anything; such items
- * cannot occur on the paths that reach here, and this keeps them in place at the end. */
-static void sort_by_order(struct gslice *s, json_t *const *order, size_t n, const char *key,
-                          int kind)
+ * cannot occur on the paths that reach here, and this keeps them, in order, at the end. */
+static void sort_by_order(struct gslice *s, const struct vindex *order, const char *key, int kind)
 {
-    size_t *idx = xcalloc(s->len ? s->len : 1, sizeof(*idx));
+    struct ranked *r = xcalloc(s->len ? s->len : 1, sizeof(*r));
 
     for (size_t i = 0; i < s->len; i++)
-        idx[i] = order_index(order, n, s->v[i], key, kind);
-    /* insertion sort on the precomputed indexes: stable, and the lists are short */
-    for (size_t i = 1; i < s->len; i++) {
-        json_t *v = s->v[i];
-        size_t d = idx[i], j = i;
-        for (; j > 0 && idx[j - 1] > d; j--) {
-            s->v[j] = s->v[j - 1];
-            idx[j] = idx[j - 1];
-        }
-        s->v[j] = v;
-        idx[j] = d;
-    }
-    free(idx);
+        r[i] = (struct ranked){order_index(order, s->v[i], key, kind), i, s->v[i]};
+    qsort(r, s->len, sizeof(*r), cmp_ranked);
+    for (size_t i = 0; i < s->len; i++)
+        s->v[i] = r[i].v;
+    free(r);
 }
 
 /* validateMergeKeyInLists for one list. A list of maps without a merge key (a plain list
@@ -513,6 +574,7 @@ static int normalize_slice_order(struct smp *x, struct gslice *s, json_t *const 
                                  const char *key, int kind)
 {
     struct gslice keep = GSLICE_INIT, del = GSLICE_INIT;
+    struct vindex ix;
     int rc;
 
     if (kind == JSON_OBJECT) {
@@ -521,15 +583,18 @@ static int normalize_slice_order(struct smp *x, struct gslice *s, json_t *const 
             return rc;
         for (size_t i = 0; i < s->len; i++)
             gs_append(is_directive(s->v[i], "delete") ? &del : &keep, s->v[i]);
-        sort_by_order(&keep, order, n, key, kind);
-        for (size_t i = 0; i < del.len; i++)
-            gs_append(&keep, del.v[i]);
-        gs_release(&del);
-        gs_release(s);
-        *s = keep;
-        return 0;
+    } else {
+        keep = *s;
+        *s = (struct gslice)GSLICE_INIT;
     }
-    sort_by_order(s, order, n, key, kind);
+    vindex_init(&ix, order, n, kind == JSON_OBJECT ? (key ? key : "") : NULL);
+    sort_by_order(&keep, &ix, key, kind);
+    vindex_release(&ix);
+    for (size_t i = 0; i < del.len; i++)
+        gs_append(&keep, del.v[i]);
+    gs_release(&del);
+    gs_release(s);
+    *s = keep;
     return 0;
 }
 
@@ -540,20 +605,23 @@ static int normalize_element_order(struct smp *x, struct gslice *patch, struct g
                                    size_t ns, const char *key, int kind, json_t **res)
 {
     struct gslice all = GSLICE_INIT;
+    struct vindex ix;
     size_t i = 0, j = 0;
     int rc;
 
     if ((rc = normalize_slice_order(x, patch, porder, np, key, kind)) ||
         (rc = normalize_slice_order(x, server, sorder, ns, key, kind)))
         return rc;
+    vindex_init(&ix, sorder, ns, kind == JSON_OBJECT ? (key ? key : "") : NULL);
     while (i < server->len && j < patch->len) {
-        size_t li = order_index(sorder, ns, server->v[i], key, kind);
-        size_t ri = order_index(sorder, ns, patch->v[j], key, kind);
+        size_t li = order_index(&ix, server->v[i], key, kind);
+        size_t ri = order_index(&ix, patch->v[j], key, kind);
         if (li != SIZE_MAX && ri != SIZE_MAX && li < ri)
             gs_append(&all, server->v[i++]);
         else
             gs_append(&all, patch->v[j++]);
     }
+    vindex_release(&ix);
     for (; i < server->len; i++)
         gs_append(&all, server->v[i]);
     for (; j < patch->len; j++)
@@ -563,37 +631,90 @@ static int normalize_element_order(struct smp *x, struct gslice *patch, struct g
     return 0;
 }
 
-/* partitionPrimitivesByPresentInList / partitionMapsByPresentInList */
+/* partitionPrimitivesByPresentInList / partitionMapsByPresentInList: items found in by go to
+ * in, the others to out, both in the items' order. */
 static int partition(struct smp *x, json_t *const *items, size_t n, json_t *const *by, size_t nby,
                      const char *key, struct gslice *in, struct gslice *out)
 {
+    struct vindex ix;
+    int rc = 0;
+
+    vindex_init(&ix, by, nby, key);
     for (size_t i = 0; i < n; i++) {
-        bool found = false;
+        bool found;
         if (key) {
             json_t *kv;
             size_t at;
-            int rc;
-            if (!json_is_object(items[i]))
-                return err_bad_arg_type(x, "map[string]interface {}", items[i]);
+            if (!json_is_object(items[i])) {
+                rc = err_bad_arg_type(x, "map[string]interface {}", items[i]);
+                break;
+            }
             kv = json_object_get(items[i], key);
-            if (!kv)
-                return err_no_merge_key(x, items[i], key);
-            rc = find_by_key(x, by, nby, key, kv, &at);
-            if (rc < 0)
-                return rc;
+            if (!kv) {
+                rc = err_no_merge_key(x, items[i], key);
+                break;
+            }
+            if ((rc = find_by_key(x, &ix, kv, &at)) < 0)
+                break;
             found = rc;
+            rc = 0;
         } else {
-            for (size_t j = 0; j < nby && !found; j++)
-                found = json_equal(items[i], by[j]);
+            found = vindex_find(&ix, items[i]) != SIZE_MAX;
         }
         gs_append(found ? in : out, items[i]);
     }
-    return 0;
+    vindex_release(&ix);
+    return rc;
 }
 
 /* --- merging --- */
 
 static int merge_map(struct smp *x, json_t *o, json_t *p, const struct sch_ref *s, json_t **res);
+
+/* Lists of scalars (mergeSlice's first half): a delete list filters (deleteFromSlice),
+ * anything else is a union, ordered by normalize_element_order. *res is a new array. */
+static int merge_scalars(struct smp *x, struct gslice *orig, json_t *patch, bool is_delete_list,
+                         int kind, json_t **res)
+{
+    struct gslice merged = GSLICE_INIT, plain = GSLICE_INIT, in = GSLICE_INIT, out = GSLICE_INIT;
+    struct vindex pix, seen;
+    size_t i;
+    json_t *e;
+    int rc;
+
+    gs_from_array(&plain, patch);
+    if (is_delete_list) {
+        vindex_init(&pix, plain.v, plain.len, NULL);
+        for (i = 0; i < orig->len; i++)
+            if (vindex_find(&pix, orig->v[i]) == SIZE_MAX)
+                gs_append(&merged, orig->v[i]);
+        vindex_release(&pix);
+        *res = gs_to_array(&merged);
+        gs_release(&merged);
+        gs_release(&plain);
+        return 0;
+    }
+    /* upstream appends and deduplicates; the order is settled below */
+    seen.first = json_object();
+    seen.bad = SIZE_MAX;
+    for (i = 0; i < orig->len + plain.len; i++) {
+        e = i < orig->len ? orig->v[i] : plain.v[i - orig->len];
+        if (vindex_find(&seen, e) == SIZE_MAX) {
+            vindex_add(&seen, e, merged.len);
+            gs_append(&merged, e);
+        }
+    }
+    vindex_release(&seen);
+    rc = partition(x, merged.v, merged.len, plain.v, plain.len, NULL, &in, &out);
+    if (!rc)
+        rc = normalize_element_order(x, &in, &out, plain.v, plain.len, orig->v, orig->len, NULL,
+                                     kind, res);
+    gs_release(&merged);
+    gs_release(&plain);
+    gs_release(&in);
+    gs_release(&out);
+    return rc;
+}
 
 /* mergeSlice. orig is the caller's view of the original list as a Go slice header over a
  * buffer the merge edits in place (deletions shift it, appends within its capacity land in
@@ -604,11 +725,11 @@ static int merge_slice(struct smp *x, struct gslice *orig, json_t *patch, const 
 {
     struct gslice plain = GSLICE_INIT, sorder = GSLICE_INIT, in = GSLICE_INIT, out = GSLICE_INIT,
                   replaced = GSLICE_INIT, *list = orig;
+    struct vindex del = {NULL, SIZE_MAX}, ix = {NULL, SIZE_MAX};
     bool replace = false;
-    json_t *tmp = NULL;
-    size_t i;
+    json_t *tmp, *e;
+    size_t i, n;
     int kind, rc;
-    json_t *e;
 
     if (orig->len == 0 && json_array_size(patch) == 0) {
         *res = gs_to_array(orig);
@@ -619,64 +740,29 @@ static int merge_slice(struct smp *x, struct gslice *orig, json_t *patch, const 
     json_decref(tmp);
     if (rc)
         return rc;
-
-    if (kind != JSON_OBJECT) {
-        /* lists of scalars: a delete list filters (deleteFromSlice), anything else is a
-         * union (upstream appends and deduplicates) */
-        struct gslice merged = GSLICE_INIT;
-        for (i = 0; i < orig->len; i++) {
-            bool drop = false;
-            for (size_t j = 0; is_delete_list && j < json_array_size(patch) && !drop; j++)
-                drop = json_equal(orig->v[i], json_array_get(patch, j));
-            if (!drop)
-                gs_append(&merged, orig->v[i]);
-        }
-        if (is_delete_list) {
-            *res = gs_to_array(&merged);
-            gs_release(&merged);
-            return 0;
-        }
-        json_array_foreach (patch, i, e)
-            gs_append(&merged, e);
-        /* deduplicate; the order is settled by normalize_element_order below */
-        for (i = 0; i < merged.len; i++) {
-            for (size_t j = i + 1; j < merged.len;) {
-                if (json_equal(merged.v[i], merged.v[j]))
-                    gs_remove(&merged, j);
-                else
-                    j++;
-            }
-        }
-        gs_from_array(&plain, patch);
-        rc = partition(x, merged.v, merged.len, plain.v, plain.len, NULL, &in, &out);
-        if (!rc)
-            rc = normalize_element_order(x, &in, &out, plain.v, plain.len, orig->v, orig->len, NULL,
-                                         kind, res);
-        gs_release(&merged);
-        goto out;
-    }
-
+    if (kind != JSON_OBJECT)
+        return merge_scalars(x, orig, patch, is_delete_list, kind, res);
     if (!m->key) {
         strbuf_addf(x->err, "cannot merge lists without merge key for %s", schema_name(m->sub));
         return -EINVAL;
     }
 
-    /* mergeSliceWithSpecialElements */
+    /* mergeSliceWithSpecialElements. Upstream deletes the matches of each delete item in
+     * turn, shifting the list left each time; deleting them in one pass leaves the same list,
+     * and the stale tail it leaves behind in the buffer is never looked at (appends fill it
+     * before any lookup could reach it). */
+    del.first = json_object();
     json_array_foreach (patch, i, e) {
         json_t *d = json_object_get(e, DIRECTIVE);
         if (!d) {
             gs_append(&plain, e);
         } else if (json_is_string(d) && !strcmp(json_string_value(d), "delete")) {
             json_t *kv = json_object_get(e, m->key);
-            size_t at;
             if (!kv) {
                 rc = err_no_merge_key(x, e, m->key);
                 goto out;
             }
-            while ((rc = find_by_key(x, orig->v, orig->len, m->key, kv, &at)) > 0)
-                gs_remove(orig, at);
-            if (rc < 0)
-                goto out;
+            vindex_add(&del, kv, 0);
         } else if (json_is_string(d) && !strcmp(json_string_value(d), "replace")) {
             replace = true; /* keep going: the other directives must still go */
         } else if (json_is_string(d) && !strcmp(json_string_value(d), "merge")) {
@@ -687,6 +773,12 @@ static int merge_slice(struct smp *x, struct gslice *orig, json_t *patch, const 
             goto out;
         }
     }
+    for (i = n = 0; i < orig->len; i++) {
+        json_t *kv = json_object_get(orig->v[i], m->key);
+        if (!kv || vindex_find(&del, kv) == SIZE_MAX)
+            orig->v[n++] = orig->v[i];
+    }
+    orig->len = n;
     if (replace) {
         replaced = plain;
         plain = (struct gslice)GSLICE_INIT;
@@ -695,7 +787,9 @@ static int merge_slice(struct smp *x, struct gslice *orig, json_t *patch, const 
     for (i = 0; i < list->len; i++)
         gs_append(&sorder, list->v[i]);
 
-    /* mergeSliceWithoutSpecialElements */
+    /* mergeSliceWithoutSpecialElements: merge into the first item with the same key, or
+     * append */
+    vindex_init(&ix, list->v, list->len, m->key);
     for (i = 0; i < plain.len; i++) {
         json_t *kv = json_object_get(plain.v[i], m->key), *r;
         size_t at;
@@ -703,8 +797,7 @@ static int merge_slice(struct smp *x, struct gslice *orig, json_t *patch, const 
             rc = err_no_merge_key(x, plain.v[i], m->key);
             goto out;
         }
-        rc = find_by_key(x, list->v, list->len, m->key, kv, &at);
-        if (rc < 0)
+        if ((rc = find_by_key(x, &ix, kv, &at)) < 0)
             goto out;
         if (rc) {
             rc = merge_map(x, list->v[at], plain.v[i], m->sub, &r);
@@ -713,6 +806,7 @@ static int merge_slice(struct smp *x, struct gslice *orig, json_t *patch, const 
             json_array_append_new(x->keep, r); /* the list holds borrowed pointers */
             list->v[at] = r;
         } else {
+            vindex_add(&ix, kv, list->len);
             gs_append(list, plain.v[i]);
         }
     }
@@ -721,6 +815,10 @@ static int merge_slice(struct smp *x, struct gslice *orig, json_t *patch, const 
         rc = normalize_element_order(x, &in, &out, plain.v, plain.len, sorder.v, sorder.len, m->key,
                                      kind, res);
 out:
+    if (del.first)
+        vindex_release(&del);
+    if (ix.first)
+        vindex_release(&ix);
     gs_release(&replaced);
     gs_release(&plain);
     gs_release(&sorder);
@@ -883,24 +981,14 @@ static int merge_set_element_order(struct smp *x, json_t *o, json_t *p, const st
     return rc;
 }
 
-static bool str_in(const json_t *list, const char *s)
-{
-    size_t i;
-    json_t *e;
-
-    json_array_foreach (list, i, e)
-        if (json_is_string(e) && !strcmp(json_string_value(e), s))
-            return true;
-    return false;
-}
-
 /* applyRetainKeysDirective: keys of o missing from "$retainKeys" go; every key the patch
  * sets must be listed. */
 static int apply_retain_keys(struct smp *x, json_t *o, json_t *p)
 {
-    json_t *rk = json_object_get(p, RETAIN_KEYS), *v;
+    json_t *rk = json_object_get(p, RETAIN_KEYS), *keys = NULL, *v;
     const char *k;
     void *tmp;
+    size_t i;
     int rc = 0;
 
     if (!rk)
@@ -911,19 +999,24 @@ static int apply_retain_keys(struct smp *x, json_t *o, json_t *p)
         rc = err_msg(x, "invalid patch format of retainKeys");
         goto out;
     }
+    keys = json_object(); /* the listed strings, as a set; other values match no key */
+    json_array_foreach (rk, i, v)
+        if (json_is_string(v))
+            json_object_set_new(keys, json_string_value(v), json_true());
     json_object_foreach (p, k, v) {
         if (json_is_null(v) || has_prefix(k, DELETE_FROM_PRIMITIVE_LIST) ||
             has_prefix(k, SET_ELEMENT_ORDER))
             continue;
-        if (!str_in(rk, k)) {
+        if (!json_object_get(keys, k)) {
             rc = err_msg(x, "invalid patch format of retainKeys");
             goto out;
         }
     }
     json_object_foreach_safe (o, tmp, k, v)
-        if (!str_in(rk, k))
+        if (!json_object_get(keys, k))
             json_object_del(o, k);
 out:
+    json_decref(keys);
     json_decref(rk);
     return rc;
 }
