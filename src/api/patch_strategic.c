@@ -840,8 +840,10 @@ static int validate_set_order(struct smp *x, json_t *plist, json_t *order, const
         return 0;
     json_array_foreach (plist, i, e) {
         if (key) {
-            if (!json_is_object(e))
-                return err_bad_arg_type(x, "map[string]interface {}", e);
+            if (!json_is_object(e)) {
+                rc = err_bad_arg_type(x, "map[string]interface {}", e);
+                goto out;
+            }
             if (is_directive(e, "delete"))
                 continue;
         }
