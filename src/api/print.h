@@ -2,7 +2,13 @@
  *
  * Column sets are upstream's (pkg/printers/internalversion/printers.go). Cells are JSON values:
  * strings, or integers where upstream's column type is "integer". The Name column is always
- * first. The server wraps rows in a meta.k8s.io/v1 Table.
+ * first, except for Event, where upstream puts it last and wide-only. The server wraps rows in a
+ * meta.k8s.io/v1 Table.
+ *
+ * Where upstream fills a "string" column with a Go int64 or bool (Secret/ConfigMap Data,
+ * ServiceAccount Secrets, Event Count, ControllerRevision Revision, StorageClass
+ * AllowVolumeExpansion), the cell is a JSON integer or boolean, as the real server sends it.
+ * Rows always carry the priority-1 cells: kube-apiserver prints wide, kubectl hides them.
  */
 #ifndef BERTH_PRINT_H
 #define BERTH_PRINT_H

@@ -25,7 +25,7 @@ char *ktime_format_micro(int64_t us, char *buf);
  * fraction dropped) and, if us is not NULL, *us (microseconds); -EINVAL if malformed. */
 int ktime_parse(const char *s, time_t *t, int64_t *us);
 /* upstream duration.HumanDuration: "7s", "2m5s", "15m", "3h4m", "2d3h", "45d", "3y100d";
- * negative durations print "<invalid>". Returns buf. */
+ * up to one second in the future prints "0s" (clock skew), further "<invalid>". Returns buf. */
 char *ktime_human_duration(int64_t seconds, char *buf);
 
 #endif

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define NAME_MAX_MSGS 4
+#define NAME_MAX_MSGS 5 /* IsValidPortName can report five problems at once */
 #define DNS1123_LABEL_MAX 63
 #define DNS1123_SUBDOMAIN_MAX 253
 

@@ -29,6 +29,11 @@ struct quantity {
 /* Parse s. Returns 0, or -EINVAL (malformed; the message to give is QUANTITY_REGEX_MSG) or
  * -ERANGE (too large or too precise to represent). */
 int quantity_parse(const char *s, struct quantity *q);
+/* quantity_parse, and on failure *why (if not NULL) gets upstream's message for the error:
+ * QUANTITY_REGEX_MSG, "unable to parse quantity's suffix" or "unable to parse numeric part of
+ * quantity"; for -ERANGE (upstream keeps such values in arbitrary precision) a message of ours.
+ * The strings are static. */
+int quantity_parse_msg(const char *s, struct quantity *q, const char **why);
 /* The canonical string, as upstream's Quantity.String(). Caller owns it. */
 char *quantity_string(const struct quantity *q);
 /* <0, 0, >0 as a is less than, equal to or greater than b. */
@@ -42,7 +47,7 @@ static inline bool quantity_is_negative(const struct quantity *q)
 {
     return q->mant < 0;
 }
-/* a + b, keeping a's format. -ERANGE on overflow. */
+/* a + b, keeping a's format (b's when a is zero, as upstream). -ERANGE on overflow. */
 int quantity_add(const struct quantity *a, const struct quantity *b, struct quantity *out);
 
 /* Canonicalise the string s: returns a new canonical string (caller owns) or NULL if malformed. */
