@@ -1378,6 +1378,51 @@ static void test_kubernetes_list_strategies(void **state)
     run_cases(&t_svc, svc, ARRAY_SIZE(svc));
 }
 
+/* The kubectl flows once more, through the generated tables of src/api/schema (the real
+ * patch metadata of apps/v1 and core/v1). */
+static void test_generated_schema(void **state)
+{
+    const struct sch_type *sts = sch_type_find("io.k8s.api.apps.v1.StatefulSet");
+    static const struct smp_case cases[] = {
+        {"set image", STS_BEFORE,
+         "{'spec':{'template':{'spec':{'$setElementOrder/containers':[{'name':'myapp'}],"
+         "'containers':[{'image':'ikubernetes/myapp:v2','name':'myapp'}]}}}}",
+         STS_WITH("[" MYAPP("ikubernetes/myapp:v2", PORTS80) "]")},
+        {"apply: a sidecar first, env added, ports removed", STS_BEFORE,
+         "{'spec':{'template':{'spec':{'$setElementOrder/containers':[{'name':'sidecar'},"
+         "{'name':'myapp'}],'containers':[{'command':['sleep','3600'],'image':'busybox:1.36',"
+         "'name':'sidecar'},{'env':[{'name':'FOO','value':'bar'}],'name':'myapp',"
+         "'ports':null}]}}}}",
+         STS_WITH("[{'name':'sidecar','image':'busybox:1.36','command':['sleep','3600']},"
+                  "" MYAPP("ikubernetes/myapp:v1", "'env':[{'name':'FOO','value':'bar'}],") "]")},
+        {"ports by containerPort, volumes with $retainKeys, finalizers as a set",
+         "{'metadata':{'finalizers':['a','b']},'spec':{'template':{'spec':{'containers':"
+         "[{'name':'c','ports':[{'containerPort':80,'name':'web'}]}],'volumes':[{'name':'d',"
+         "'hostPath':{'path':'/srv'}}]}}}}",
+         "{'metadata':{'$deleteFromPrimitiveList/finalizers':['a'],'finalizers':['c']},"
+         "'spec':{'template':{'spec':{'containers':[{'name':'c','ports':[{'containerPort':80,"
+         "'protocol':'TCP'}]}],'volumes':[{'$retainKeys':['emptyDir','name'],'name':'d',"
+         "'emptyDir':{}}]}}}}",
+         "{'metadata':{'finalizers':['c','b']},'spec':{'template':{'spec':{'containers':"
+         "[{'name':'c','ports':[{'containerPort':80,'name':'web','protocol':'TCP'}]}],"
+         "'volumes':[{'name':'d','emptyDir':{}}]}}}}"},
+        {"volumeClaimTemplates and tolerations are replaced",
+         "{'spec':{'volumeClaimTemplates':[{'metadata':{'name':'a'}},{'metadata':{'name':'b'}}],"
+         "'template':{'spec':{'tolerations':[{'key':'x'}]}}}}",
+         "{'spec':{'volumeClaimTemplates':[{'metadata':{'name':'b'}}],'template':{'spec':"
+         "{'tolerations':[{'key':'y'}]}}}}",
+         "{'spec':{'volumeClaimTemplates':[{'metadata':{'name':'b'}}],'template':{'spec':"
+         "{'tolerations':[{'key':'y'}]}}}}"},
+        {"status conditions by type",
+         "{'status':{'conditions':[{'type':'A','status':'False'},{'type':'B','status':'True'}]}}",
+         "{'status':{'conditions':[{'type':'A','status':'True'}]}}",
+         "{'status':{'conditions':[{'type':'A','status':'True'},{'type':'B','status':'True'}]}}"},
+    };
+
+    assert_non_null(sts);
+    run_cases(sts, cases, ARRAY_SIZE(cases));
+}
+
 /* Without a schema nothing is a merge list: every list is replaced, maps still merge. */
 static void test_no_schema(void **state)
 {
@@ -1464,8 +1509,8 @@ static void test_large_lists(void **state)
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     /* about 10x natively; the quadratic scans upstream uses came to several thousand */
     if (secs > 100 * linear + 0.5)
-        fail_msg("two patches of %d items took %.2f s of CPU, %.0f times the linear work", n,
-                 secs, secs / linear);
+        fail_msg("two patches of %d items took %.2f s of CPU, %.0f times the linear work", n, secs,
+                 secs / linear);
     print_message("# two patches of %d items: %.2f s, %.1f times the linear work\n", n, secs,
                   secs / linear);
     json_decref(out);
@@ -1551,6 +1596,7 @@ int main(void)
         cmocka_unit_test(test_kubectl_patch_and_edit),
         cmocka_unit_test(test_kubectl_rollout_undo),
         cmocka_unit_test(test_kubernetes_list_strategies),
+        cmocka_unit_test(test_generated_schema),
         cmocka_unit_test(test_no_schema),
         cmocka_unit_test(test_merge_key_types),
         cmocka_unit_test(test_large_lists),
