@@ -32,9 +32,13 @@ all: $(B)/berth
 deps:
 	@scripts/install-deps.sh
 
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+
 $(B)/obj/%.o: src/%.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 # --- schema generator (host tool) ---
 $(B)/tools/schemagen: tools/schemagen.c | deps
@@ -47,7 +51,8 @@ $(GEN_SCHEMA): $(B)/tools/schemagen $(SCHEMA_SRC)
 
 $(B)/obj/gen/schema_gen.o: $(GEN_SCHEMA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 # Everything in api depends on the generated schema header order.
 $(call objs,api): $(GEN_SCHEMA)
@@ -55,13 +60,15 @@ $(call objs,api): $(GEN_SCHEMA)
 define layer_lib
 $(B)/lib$(1).a: $(call objs,$(1)) $(if $(filter api,$(1)),$(B)/obj/gen/schema_gen.o)
 	@mkdir -p $(B)
-	rm -f $$@
-	ar rcs $$@ $$^ $(if $$^,,/dev/null)
+	@rm -f $$@
+	@$(if $(Q),echo "  AR      $$@")
+	$(Q)ar rcs $$@ $$^
 endef
 $(foreach l,$(LAYERS),$(eval $(call layer_lib,$(l))))
 
 $(B)/berth: $(call objs,cmd) $(LIBS)
-	$(CC) $(CFLAGS) -o $@ $(call objs,cmd) $(LIBS) $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $(call objs,cmd) $(LIBS) $(LDLIBS)
 
 # --- tests ---
 # tests/unit/<layer>/test_<name>.c -> build/tests/test_<layer>_<name>
@@ -73,7 +80,8 @@ TEST_CFLAGS = $(CFLAGS) -Itests/unit -Wno-unused-function
 define unit_rule
 $(call unit_bin,$(1)): $(1) $(LIBS) | deps
 	@mkdir -p $(B)/tests $(B)/obj/tests
-	$(CC) $(TEST_CFLAGS) -MF $(B)/obj/tests/$(subst /,_,$(1)).d -o $$@ $(1) $(LIBS) $(LDLIBS) -lcmocka
+	@$(if $(Q),echo "  TEST    $$@")
+	$(Q)$(CC) $(TEST_CFLAGS) -MF $(B)/obj/tests/$(subst /,_,$(1)).d -o $$@ $(1) $(LIBS) $(LDLIBS) -lcmocka
 endef
 $(foreach s,$(UNIT_SRCS),$(eval $(call unit_rule,$(s))))
 
@@ -90,7 +98,7 @@ run: deps
 check-full: deps
 	@$(MAKE) --no-print-directory clean
 	@$(MAKE) --no-print-directory OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer" \
-		LDLIBS="-fsanitize=address,undefined" all unit
+		all unit
 	@BERTH_FULL=1 tests/run.sh
 
 # bench/<name>.c -> build/bench/<name>: standalone benchmark programs, not needed by `all`.
