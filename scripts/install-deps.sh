@@ -12,6 +12,7 @@ pkgs=(
     libgnutls28-dev     # certificates
     libcmocka-dev       # unit tests
     ca-certificates
+    curl jq openssl     # end-to-end tests
 )
 
 missing=()

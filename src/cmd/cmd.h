@@ -7,5 +7,7 @@
 int cmd_server(int argc, char **argv);
 int cmd_kubeconfig(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+/* The default data directory (caller owns the string). */
+char *default_data_dir(void);
 
 #endif
