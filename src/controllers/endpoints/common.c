@@ -20,8 +20,7 @@ static const json_t *pod_condition(const json_t *pod, const char *type)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(jpath(pod, "status.conditions"), i, c)
-    {
+    json_array_foreach (jpath(pod, "status.conditions"), i, c) {
         const char *t = jget_str(c, "type");
         if (t && !strcmp(t, type))
             return c;
@@ -73,12 +72,10 @@ static int named_port(const json_t *containers, const char *name, const char *pr
 {
     size_t i, j;
     json_t *c, *p;
-    json_array_foreach(containers, i, c)
-    {
+    json_array_foreach (containers, i, c) {
         if (sidecars_only && strcmp(str_or_empty(jget_str(c, "restartPolicy")), "Always"))
             continue;
-        json_array_foreach(jget_arr(c, "ports"), j, p)
-        {
+        json_array_foreach (jget_arr(c, "ports"), j, p) {
             if (!strcmp(str_or_empty(jget_str(p, "name")), name) && !strcmp(proto(p), protocol))
                 return (int)jget_int(p, "containerPort", -1);
         }
@@ -114,8 +111,7 @@ const char *ep__pod_ip(const json_t *pod, const char *family)
     size_t i;
     json_t *p;
 
-    json_array_foreach(jpath(pod, "status.podIPs"), i, p)
-    {
+    json_array_foreach (jpath(pod, "status.podIPs"), i, p) {
         const char *ip = jget_str(p, "ip");
         if (ip && *ip && is_ipv6(ip) == want6)
             return ip;
@@ -135,8 +131,7 @@ bool ep__selects(const json_t *svc, const json_t *labels)
 
     if (!json_is_object(sel))
         return false;
-    json_object_foreach((json_t *)sel, k, v)
-    {
+    json_object_foreach ((json_t *)sel, k, v) {
         const char *have = jget_str(labels, k);
         if (!have || !json_is_string(v) || strcmp(have, json_string_value(v)))
             return false;
@@ -228,8 +223,7 @@ json_t *ep__strip_empty(const json_t *v)
         json_t *o = json_object();
         const char *k;
         json_t *x;
-        json_object_foreach((json_t *)v, k, x)
-        {
+        json_object_foreach ((json_t *)v, k, x) {
             if (json_is_null(x) || (json_is_string(x) && !*json_string_value(x)))
                 continue;
             json_object_set_new(o, k, ep__strip_empty(x));
@@ -240,7 +234,7 @@ json_t *ep__strip_empty(const json_t *v)
         json_t *a = json_array();
         size_t i;
         json_t *x;
-        json_array_foreach(v, i, x)
+        json_array_foreach (v, i, x)
             json_array_append_new(a, ep__strip_empty(x));
         return a;
     }
@@ -318,13 +312,11 @@ static void on_pod_update(void *ctx, const json_t *old, const json_t *cur)
     if (orv && crv && !strcmp(orv, crv))
         return;
     bool labels_changed = differs(old, cur, "metadata.labels") ||
-                          differs(old, cur, "spec.hostname") ||
-                          differs(old, cur, "spec.subdomain");
+                          differs(old, cur, "spec.hostname") || differs(old, cur, "spec.subdomain");
     bool changed = (jpath(old, "metadata.deletionTimestamp") != NULL) !=
                        (jpath(cur, "metadata.deletionTimestamp") != NULL) ||
-                   ep__pod_ready(old) != ep__pod_ready(cur) ||
-                   differs(old, cur, "status.podIPs") || differs(old, cur, "status.podIP") ||
-                   pod_terminal(old) != pod_terminal(cur) ||
+                   ep__pod_ready(old) != ep__pod_ready(cur) || differs(old, cur, "status.podIPs") ||
+                   differs(old, cur, "status.podIP") || pod_terminal(old) != pod_terminal(cur) ||
                    ep__pod_trigger_time(old) != ep__pod_trigger_time(cur) ||
                    differs(old, cur, "spec.nodeName");
     if (!changed && !labels_changed)
@@ -408,12 +400,12 @@ struct epc *ep__new(const char *name, struct kclient *client, struct informer_fa
     c->written = json_object();
     pthread_mutex_init(&c->mu, NULL);
 
-    informer_add_handlers(c->services, &(struct informer_handlers){on_service, on_service_update,
-                                                                   on_service, c});
-    informer_add_handlers(c->pods, &(struct informer_handlers){on_pod_add, on_pod_update,
-                                                               on_pod_delete, c});
-    informer_add_handlers(c->own, &(struct informer_handlers){on_own_add, on_own_update,
-                                                              on_own_delete, c});
+    informer_add_handlers(
+        c->services, &(struct informer_handlers){on_service, on_service_update, on_service, c});
+    informer_add_handlers(c->pods,
+                          &(struct informer_handlers){on_pod_add, on_pod_update, on_pod_delete, c});
+    informer_add_handlers(c->own,
+                          &(struct informer_handlers){on_own_add, on_own_update, on_own_delete, c});
     return c;
 }
 
@@ -441,8 +433,7 @@ static int start(const struct ctrl_env *env, void **state, const char *name, enu
 
 static int endpoints_start(const struct ctrl_env *env, void **state)
 {
-    return start(env, state, "endpoints", RES_ENDPOINTS, "endpoint-controller",
-                 ep__sync_endpoints);
+    return start(env, state, "endpoints", RES_ENDPOINTS, "endpoint-controller", ep__sync_endpoints);
 }
 
 static int slices_start(const struct ctrl_env *env, void **state)

@@ -28,8 +28,8 @@ static const char *service_family(const json_t *svc, const json_t *pod)
     const json_t *fams = jpath(svc, "spec.ipFamilies");
     if (json_array_size(fams) && json_is_string(json_array_get(fams, 0)))
         return json_string_value(json_array_get(fams, 0));
-    const char *ip = ep__headless(svc) ? jpath_str(pod, "status.podIP")
-                                       : jpath_str(svc, "spec.clusterIP");
+    const char *ip =
+        ep__headless(svc) ? jpath_str(pod, "status.podIP") : jpath_str(svc, "spec.clusterIP");
     return ip && strchr(ip, ':') ? "IPv6" : "IPv4";
 }
 
@@ -73,7 +73,8 @@ static void map_address(json_t *portmap, json_t *addrs, const json_t *port, json
                         bool ready)
 {
     char *pk = port ? json_dump_canonical(port) : xstrdup("-");
-    char *ak = xasprintf("%s|%s", jget_str(addr, "ip"), str_or_empty(jpath_str(addr, "targetRef.uid")));
+    char *ak =
+        xasprintf("%s|%s", jget_str(addr, "ip"), str_or_empty(jpath_str(addr, "targetRef.uid")));
     json_t *e = json_object_get(portmap, pk);
 
     if (!json_object_get(addrs, ak))
@@ -104,7 +105,8 @@ static int cmp_addr(const void *a, const void *b)
 
 static int cmp_canon(const void *a, const void *b)
 {
-    char *x = json_dump_canonical(*(json_t *const *)a), *y = json_dump_canonical(*(json_t *const *)b);
+    char *x = json_dump_canonical(*(json_t *const *)a),
+         *y = json_dump_canonical(*(json_t *const *)b);
     int c = strcmp(x, y);
     free(x);
     free(y);
@@ -133,8 +135,7 @@ static json_t *repack(json_t *portmap, json_t *addrs)
     const char *pk;
     json_t *e;
 
-    json_object_foreach(portmap, pk, e)
-    {
+    json_object_foreach (portmap, pk, e) {
         json_t *set = json_object_get(e, "addrs");
         char *gk = json_dump_canonical(set);
         json_t *g = json_object_get(groups, gk);
@@ -145,7 +146,7 @@ static json_t *repack(json_t *portmap, json_t *addrs)
             json_object_set_new(g, "ready", json_array());
             json_object_set_new(g, "notready", json_array());
             json_object_set_new(g, "ports", json_array());
-            json_object_foreach(set, ak, ready)
+            json_object_foreach (set, ak, ready)
                 json_array_append(json_object_get(g, json_is_true(ready) ? "ready" : "notready"),
                                   json_object_get(addrs, ak));
             json_object_set_new(groups, gk, g);
@@ -159,8 +160,7 @@ static json_t *repack(json_t *portmap, json_t *addrs)
     json_t *subsets = json_array();
     const char *gk;
     json_t *g;
-    json_object_foreach(groups, gk, g)
-    {
+    json_object_foreach (groups, gk, g) {
         json_t *ss = json_object();
         json_t *r = json_object_get(g, "ready"), *nr = json_object_get(g, "notready");
         json_t *ports = json_object_get(g, "ports");
@@ -196,8 +196,7 @@ static bool truncate_endpoints(json_t *subsets)
     size_t ready = 0, notready = 0, i;
     json_t *s;
 
-    json_array_foreach(subsets, i, s)
-    {
+    json_array_foreach (subsets, i, s) {
         ready += json_array_size(jget(s, "addresses"));
         notready += json_array_size(jget(s, "notReadyAddresses"));
     }
@@ -206,8 +205,7 @@ static bool truncate_endpoints(json_t *subsets)
     bool cut_ready = ready > EP_MAX_CAPACITY;
     size_t max = cut_ready ? EP_MAX_CAPACITY : EP_MAX_CAPACITY - ready;
     size_t total = cut_ready ? ready : notready, left = max;
-    json_array_foreach(subsets, i, s)
-    {
+    json_array_foreach (subsets, i, s) {
         size_t in = json_array_size(jget(s, cut_ready ? "addresses" : "notReadyAddresses"));
         size_t add = (size_t)ceil((double)in / (double)total * (double)max);
         if (add > left)
@@ -270,8 +268,7 @@ int ep__sync_endpoints(void *ctx, const char *key)
     size_t npods = 0;
     int rc = 0;
 
-    if (!informer_synced(c->services) || !informer_synced(c->pods) ||
-        !informer_synced(c->own)) {
+    if (!informer_synced(c->services) || !informer_synced(c->pods) || !informer_synced(c->own)) {
         wq_add_after(c->q, key, 100);
         return 0;
     }
@@ -317,8 +314,7 @@ int ep__sync_endpoints(void *ctx, const char *key)
         } else {
             size_t j;
             json_t *sp;
-            json_array_foreach(ports, j, sp)
-            {
+            json_array_foreach (ports, j, sp) {
                 int num = ep__find_port(pod, sp);
                 if (num < 0)
                     continue;
@@ -350,8 +346,9 @@ int ep__sync_endpoints(void *ctx, const char *key)
     const json_t *cur_ann = jpath(cur, "metadata.annotations");
     bool cap_ok = (jget(cur_ann, ANN_OVER_CAPACITY) != NULL) == truncated;
     const json_t *cur_subsets = jget(cur, "subsets");
-    if (cur && ep__same(json_array_size(cur_subsets) ? cur_subsets : NULL,
-                        json_array_size(cut) ? cut : NULL) &&
+    if (cur &&
+        ep__same(json_array_size(cur_subsets) ? cur_subsets : NULL,
+                 json_array_size(cut) ? cut : NULL) &&
         ep__same(jpath(cur, "metadata.labels"), labels) && cap_ok) {
         json_decref(labels);
         json_decref(cut);
@@ -403,13 +400,11 @@ int ep__sync_endpoints(void *ctx, const char *key)
     if (rc < 0) {
         log_info("endpoints", "%s endpoints %s: %s", cur ? "updating" : "creating", key,
                  st.message);
-        json_t *ref = json_copy(obj);
-        recorder_eventf(c->rec, ref, "Warning",
+        recorder_eventf(c->rec, obj, "Warning",
                         cur ? "FailedToUpdateEndpoint" : "FailedToCreateEndpoint",
                         cur ? "Failed to update endpoint %s/%s: %s"
                             : "Failed to create endpoint for service %s/%s: %s",
                         ns, name, st.message);
-        json_decref(ref);
     }
     json_decref(res);
     json_decref(obj);

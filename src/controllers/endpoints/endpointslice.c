@@ -30,7 +30,8 @@ static const char *str_or_empty(const char *s)
 
 static int cmp_canon(const void *a, const void *b)
 {
-    char *x = json_dump_canonical(*(json_t *const *)a), *y = json_dump_canonical(*(json_t *const *)b);
+    char *x = json_dump_canonical(*(json_t *const *)a),
+         *y = json_dump_canonical(*(json_t *const *)b);
     int c = strcmp(x, y);
     free(x);
     free(y);
@@ -64,8 +65,7 @@ static json_t *endpoint_ports(const json_t *svc, const json_t *pod)
 
     if (!json_array_size(ports))
         return out;
-    json_array_foreach(ports, i, sp)
-    {
+    json_array_foreach (ports, i, sp) {
         int num = ep__find_port(pod, sp);
         if (num < 0)
             continue;
@@ -94,8 +94,7 @@ static json_t *endpoint_addresses(const json_t *pod, const char *type)
     size_t i;
     json_t *p;
 
-    json_array_foreach(jpath(pod, "status.podIPs"), i, p)
-    {
+    json_array_foreach (jpath(pod, "status.podIPs"), i, p) {
         const char *ip = jget_str(p, "ip");
         if (ip && *ip && is_ipv6(ip) == want6)
             json_array_append_new(out, json_string(ip));
@@ -250,10 +249,10 @@ static json_t *slice_labels(const json_t *slice, const json_t *svc, bool *change
     const char *k;
     json_t *v;
 
-    json_object_foreach(jpath(slice, "metadata.labels"), k, v)
+    json_object_foreach (jpath(slice, "metadata.labels"), k, v)
         if (!reserved_label(k))
             json_object_set(mine, k, v);
-    json_object_foreach(jpath(svc, "metadata.labels"), k, v)
+    json_object_foreach (jpath(svc, "metadata.labels"), k, v)
         if (!reserved_label(k))
             json_object_set(want, k, v);
     *changed = !json_equal(mine, want);
@@ -282,8 +281,7 @@ static bool owned_by(const json_t *slice, const json_t *svc)
     const char *uid = str_or_empty(jpath_str(svc, "metadata.uid"));
     size_t i;
     json_t *o;
-    json_array_foreach(jpath(slice, "metadata.ownerReferences"), i, o)
-    {
+    json_array_foreach (jpath(slice, "metadata.ownerReferences"), i, o) {
         if (!strcmp(str_or_empty(jget_str(o, "uid")), uid) &&
             !strcmp(str_or_empty(jget_str(o, "kind")), "Service") &&
             !strcmp(str_or_empty(jget_str(o, "apiVersion")), "v1"))
@@ -354,13 +352,11 @@ static void reconcile_mapping(const json_t *svc, json_t *existing, struct group 
     json_t *slice;
 
     /* 1. keep what is still desired, update what changed */
-    json_array_foreach(existing, i, slice)
-    {
+    json_array_foreach (existing, i, slice) {
         json_t *keep = json_array();
         bool updated = false, lchanged;
         json_t *ep;
-        json_array_foreach(jget(slice, "endpoints"), j, ep)
-        {
+        json_array_foreach (jget(slice, "endpoints"), j, ep) {
             json_t *want = group_take(g, ep);
             if (!want)
                 continue;
@@ -446,8 +442,9 @@ static bool same_placeholder(const json_t *a, const json_t *b)
     for (size_t i = 0; paths[i]; i++)
         if (!ep__same(jpath(a, paths[i]), jpath(b, paths[i])))
             return false;
-    return json_array_size(jget(a, "endpoints")) == 0 && json_array_size(jget(b, "endpoints")) == 0 &&
-           json_array_size(jget(a, "ports")) == 0 && json_array_size(jget(b, "ports")) == 0;
+    return json_array_size(jget(a, "endpoints")) == 0 &&
+           json_array_size(jget(b, "endpoints")) == 0 && json_array_size(jget(a, "ports")) == 0 &&
+           json_array_size(jget(b, "ports")) == 0;
 }
 
 /* --- the sync --- */
@@ -462,8 +459,7 @@ static void supported_types(const json_t *svc, bool types[2])
     json_t *f;
 
     types[0] = types[1] = false;
-    json_array_foreach(fams, i, f)
-    {
+    json_array_foreach (fams, i, f) {
         const char *s = json_string_value(f);
         if (s && !strcmp(s, "IPv4"))
             types[0] = true;
@@ -527,7 +523,8 @@ static int finalize(struct ctx *x, struct changes *ch)
             json_t *meta = jensure_obj(nw, "metadata");
             json_object_del(meta, "generateName");
             jset_str(meta, "name", slice_name(old));
-            jset_str(meta, "resourceVersion", str_or_empty(jpath_str(old, "metadata.resourceVersion")));
+            jset_str(meta, "resourceVersion",
+                     str_or_empty(jpath_str(old, "metadata.resourceVersion")));
             ch->create.n--;
             slist_add(&ch->update, nw);
             json_decref(old);
@@ -541,7 +538,8 @@ static int finalize(struct ctx *x, struct changes *ch)
         for (size_t i = 0; i < ch->create.n; i++) {
             json_t *res = NULL;
             annotate(ch->create.v[i], x->trigger);
-            int r = kclient_create(c->client, RES_ENDPOINTSLICES, x->ns, ch->create.v[i], &res, &st);
+            int r =
+                kclient_create(c->client, RES_ENDPOINTSLICES, x->ns, ch->create.v[i], &res, &st);
             if (r < 0) {
                 log_info("endpointslice", "creating a slice for %s: %s", x->key, st.message);
                 return r;
@@ -563,8 +561,8 @@ static int finalize(struct ctx *x, struct changes *ch)
         json_decref(res);
     }
     for (size_t i = 0; i < ch->del.n; i++) {
-        int r = kclient_delete(c->client, RES_ENDPOINTSLICES, x->ns, slice_name(ch->del.v[i]),
-                               NULL, &st);
+        int r = kclient_delete(c->client, RES_ENDPOINTSLICES, x->ns, slice_name(ch->del.v[i]), NULL,
+                               &st);
         if (r < 0 && r != -ENOENT) {
             log_info("endpointslice", "deleting slice %s of %s: %s", slice_name(ch->del.v[i]),
                      x->key, st.message);
@@ -662,8 +660,7 @@ static int reconcile_type(struct ctx *x, json_t **pods, size_t npods, struct sli
                           groups[j].ports, type, &ch);
     const char *k;
     json_t *arr;
-    json_object_foreach(by_port, k, arr)
-    {
+    json_object_foreach (by_port, k, arr) {
         bool desired = false;
         for (size_t j = 0; j < ngroups; j++)
             if (!strcmp(groups[j].key, k))
@@ -672,7 +669,7 @@ static int reconcile_type(struct ctx *x, json_t **pods, size_t npods, struct sli
             continue;
         size_t i;
         json_t *s;
-        json_array_foreach(arr, i, s)
+        json_array_foreach (arr, i, s)
             slist_add(&ch.del, json_incref(s));
     }
 
@@ -704,8 +701,7 @@ static bool stale(struct epc *c, const char *key, struct slist *slices)
     const char *name;
     json_t *v;
 
-    json_object_foreach(w, name, v)
-    {
+    json_object_foreach (w, name, v) {
         const json_t *found = NULL;
         for (size_t i = 0; i < slices->n; i++)
             if (!strcmp(slice_name(slices->v[i]), name))
@@ -732,8 +728,8 @@ int ep__sync_slices(void *ctx, const char *key)
     size_t npods = 0;
     int rc = 0;
 
-    if (!informer_synced(c->services) || !informer_synced(c->pods) ||
-        !informer_synced(c->own) || !informer_synced(c->nodes)) {
+    if (!informer_synced(c->services) || !informer_synced(c->pods) || !informer_synced(c->own) ||
+        !informer_synced(c->nodes)) {
         wq_add_after(c->q, key, 100);
         return 0;
     }
@@ -805,15 +801,9 @@ int ep__sync_slices(void *ctx, const char *key)
     pthread_mutex_unlock(&c->mu);
     json_decref(x.written);
     if (rc < 0 && rc != -EAGAIN) {
-        json_t *ref = json_copy(svc);
-        if (!jget_str(ref, "kind"))
-            jset_str(ref, "kind", "Service");
-        if (!jget_str(ref, "apiVersion"))
-            jset_str(ref, "apiVersion", "v1");
-        recorder_eventf(c->rec, ref, "Warning", "FailedToUpdateEndpointSlices",
+        recorder_eventf(c->rec, svc, "Warning", "FailedToUpdateEndpointSlices",
                         "Error updating Endpoint Slices for Service %s/%s: %s", ns, name,
                         strerror(-rc));
-        json_decref(ref);
     }
 out:
     slist_release(&slices);

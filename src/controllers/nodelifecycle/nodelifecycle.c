@@ -37,8 +37,7 @@ static json_t *find_condition(const json_t *obj, const char *type)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(jpath(obj, "status.conditions"), i, c)
-    {
+    json_array_foreach (jpath(obj, "status.conditions"), i, c) {
         const char *t = jget_str(c, "type");
         if (t && !strcmp(t, type))
             return c;
@@ -51,24 +50,11 @@ static const char *condition_status(const json_t *obj, const char *type)
     return jget_str(find_condition(obj, type), "status");
 }
 
-/* The object with kind and apiVersion set (list items may lack them; events need them). New
- * reference. */
-static json_t *with_kind(const json_t *obj, const char *kind)
+/* Objects from the informers and the server carry kind and apiVersion, as events need. */
+static void event(struct nlc *c, const json_t *obj, const char *type, const char *reason,
+                  const char *msg)
 {
-    json_t *o = json_copy((json_t *)obj);
-    if (!jget_str(o, "kind"))
-        jset_str(o, "kind", kind);
-    if (!jget_str(o, "apiVersion"))
-        jset_str(o, "apiVersion", "v1");
-    return o;
-}
-
-static void event(struct nlc *c, const json_t *obj, const char *kind, const char *type,
-                  const char *reason, const char *msg)
-{
-    json_t *o = with_kind(obj, kind);
-    recorder_eventf(c->rec, o, type, reason, "%s", msg);
-    json_decref(o);
+    recorder_eventf(c->rec, obj, type, reason, "%s", msg);
 }
 
 /* --- handlers --- */
@@ -171,11 +157,10 @@ static int mark_pod_not_ready(struct nlc *c, const json_t *pod)
         return 0;
     if (rc < 0) {
         log_warn("nodelifecycle", "marking pod %s/%s not ready: %s",
-                 jpath_str(pod, "metadata.namespace"), jpath_str(pod, "metadata.name"),
-                 ks.message);
+                 jpath_str(pod, "metadata.namespace"), jpath_str(pod, "metadata.name"), ks.message);
         return rc;
     }
-    event(c, pod, "Pod", "Warning", "NodeNotReady", "Node is not ready");
+    event(c, pod, "Warning", "NodeNotReady", "Node is not ready");
     return 0;
 }
 
@@ -318,7 +303,7 @@ static const json_t *has_taint(const json_t *taints, const char *key, const char
 {
     size_t i;
     json_t *t;
-    json_array_foreach(taints, i, t)
+    json_array_foreach (taints, i, t)
         if (!strcmp(str_or_empty(jget_str(t, "key")), key) &&
             !strcmp(str_or_empty(jget_str(t, "effect")), effect))
             return t;
@@ -334,8 +319,7 @@ static json_t *reconcile_taints(const json_t *node)
     size_t i;
     json_t *t;
 
-    json_array_foreach(have, i, t)
-    {
+    json_array_foreach (have, i, t) {
         if (is_managed(t)) {
             struct want_taint w = {jget_str(t, "key"), jget_str(t, "effect")};
             if (!wanted(node, &w)) {
@@ -443,7 +427,7 @@ static int sync_node(struct nlc *c, const char *name)
     if ((was_ready && !ready_now) || (seen && !was_ready && ready_now)) {
         const char *change = ready_now ? "NodeReady" : "NodeNotReady";
         char *msg = xasprintf("Node %s status is now: %s", name, change);
-        event(c, cur, "Node", "Normal", change, msg);
+        event(c, cur, "Normal", change, msg);
         free(msg);
     }
     pthread_mutex_lock(&c->mu);
@@ -507,12 +491,11 @@ struct nlc *nlc__new(struct kclient *client, struct informer_factory *f)
     c->monitor_period_ms = MONITOR_PERIOD_MS;
     pthread_mutex_init(&c->mu, NULL);
 
-    informer_add_handlers(c->nodes, &(struct informer_handlers){on_node_add, on_node_update,
-                                                                on_node_delete, c});
-    informer_add_handlers(c->leases, &(struct informer_handlers){on_lease_add, on_lease_update,
-                                                                 NULL, c});
-    informer_add_handlers(c->pods, &(struct informer_handlers){on_pod_add, on_pod_update, NULL,
-                                                               c});
+    informer_add_handlers(
+        c->nodes, &(struct informer_handlers){on_node_add, on_node_update, on_node_delete, c});
+    informer_add_handlers(c->leases,
+                          &(struct informer_handlers){on_lease_add, on_lease_update, NULL, c});
+    informer_add_handlers(c->pods, &(struct informer_handlers){on_pod_add, on_pod_update, NULL, c});
     return c;
 }
 

@@ -51,7 +51,10 @@ struct sched__map {
     struct sched__ent **b; /* buckets, a power of two of them */
     size_t nb, n;
 };
-#define SCHED_MAP_INIT {NULL, 0, 0}
+#define SCHED_MAP_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 void *sched__map_get(const struct sched__map *m, const char *key);
 /* Insert or replace; returns the value that was there (the caller frees it) or NULL. */
@@ -213,8 +216,8 @@ int sched__volumes_prefilter(struct sched *s, const json_t *pod, struct pvols *p
                              struct strbuf *msg);
 /* Filter on one node: appends upstream's conflict reasons to reasons[] (static strings) and
  * returns their count (0: fits, plan filled). */
-int sched__volumes_filter(struct sched *s, struct pvols *pv, const json_t *node,
-                          struct vplan *plan, const char *reasons[4]);
+int sched__volumes_filter(struct sched *s, struct pvols *pv, const json_t *node, struct vplan *plan,
+                          const char *reasons[4]);
 void sched__pvols_release(struct pvols *pv);
 void sched__vplan_release(struct vplan *p);
 
@@ -245,7 +248,8 @@ struct sched {
     struct sched__map pending;    /* "ns/name" -> struct pending */
     struct sched__map pv_assumed; /* PV name -> struct pv_assume: pre-bound by us, not seen yet */
     int64_t (*now_ms)(void);      /* monotonic clock (tests replace it) */
-    int max_backoff_ms;           /* cap of the retry delay of unschedulable pods */
+    int initial_backoff_ms;       /* first retry delay of an unschedulable pod */
+    int max_backoff_ms;           /* cap of the retry delay */
 };
 
 /* Build the scheduler over env's informers and client (no worker threads). */

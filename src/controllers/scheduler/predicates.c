@@ -92,8 +92,7 @@ static void add_resource_list(struct sres *r, const json_t *list, bool nonzero)
         if (!jget(list, "memory"))
             r->mem += 200 * 1024 * 1024;
     }
-    json_object_foreach((json_t *)list, name, v)
-    {
+    json_object_foreach ((json_t *)list, name, v) {
         if (!strcmp(name, "cpu"))
             r->cpu += qty_value(v, true);
         else if (!strcmp(name, "memory"))
@@ -121,11 +120,10 @@ static void aggregate(const json_t *pod, struct sres *reqs, bool nonzero)
     json_t *c;
 
     memset(reqs, 0, sizeof(*reqs));
-    json_array_foreach(jget_arr(spec, "containers"), i, c)
+    json_array_foreach (jget_arr(spec, "containers"), i, c)
         add_resource_list(reqs, jpath(c, "resources.requests"), nonzero);
     /* InitContainerUse(i) = sum(sidecars before i) + init container i (KEP-753). */
-    json_array_foreach(jget_arr(spec, "initContainers"), i, c)
-    {
+    json_array_foreach (jget_arr(spec, "initContainers"), i, c) {
         struct sres use = {0};
         add_resource_list(&use, jpath(c, "resources.requests"), nonzero);
         if (is_sidecar(c)) {
@@ -190,7 +188,7 @@ bool sched__tolerations_tolerate(const json_t *tolerations, const char *key, con
 {
     size_t i;
     json_t *t;
-    json_array_foreach(tolerations, i, t)
+    json_array_foreach (tolerations, i, t)
         if (sched__toleration_tolerates(t, key, value, effect))
             return true;
     return false;
@@ -200,8 +198,7 @@ const json_t *sched__untolerated_taint(const json_t *taints, const json_t *toler
 {
     size_t i;
     json_t *t;
-    json_array_foreach(taints, i, t)
-    {
+    json_array_foreach (taints, i, t) {
         const char *effect = str_or_empty(t, "effect");
         if (strcmp(effect, "NoSchedule") && strcmp(effect, "NoExecute"))
             continue;
@@ -217,8 +214,7 @@ int sched__intolerable_prefer_no_schedule(const json_t *taints, const json_t *to
     size_t i;
     json_t *t;
     int n = 0;
-    json_array_foreach(taints, i, t)
-    {
+    json_array_foreach (taints, i, t) {
         if (strcmp(str_or_empty(t, "effect"), "PreferNoSchedule"))
             continue;
         if (!sched__tolerations_tolerate(tolerations, str_or_empty(t, "key"),
@@ -259,7 +255,7 @@ static bool in_values(const json_t *values, const char *v)
 {
     size_t i;
     json_t *x;
-    json_array_foreach(values, i, x)
+    json_array_foreach (values, i, x)
         if (json_is_string(x) && !strcmp(json_string_value(x), v))
             return true;
     return false;
@@ -275,7 +271,7 @@ static int requirement_match(const json_t *req, const json_t *labels)
 
     if (!op || !valid_key(key))
         return -1;
-    json_array_foreach(values, i, x)
+    json_array_foreach (values, i, x)
         if (!json_is_string(x) || !valid_value(json_string_value(x)))
             return -1;
     const char *have = jget_str(labels, key);
@@ -307,8 +303,7 @@ static int requirements_match(const json_t *exprs, const json_t *labels)
     size_t i;
     json_t *r;
     int ok = 1;
-    json_array_foreach(exprs, i, r)
-    {
+    json_array_foreach (exprs, i, r) {
         int m = requirement_match(r, labels);
         if (m < 0)
             return -1;
@@ -330,8 +325,7 @@ static int fields_match(const json_t *exprs, const char *name)
     size_t i;
     json_t *r;
     int ok = 1;
-    json_array_foreach(exprs, i, r)
-    {
+    json_array_foreach (exprs, i, r) {
         const char *key = str_or_empty(r, "key"), *op = str_or_empty(r, "operator");
         const json_t *values = jget_arr(r, "values");
         if ((strcmp(op, "In") && strcmp(op, "NotIn")) || json_array_size(values) != 1 ||
@@ -375,7 +369,7 @@ bool sched__node_selector_terms_match(const json_t *terms, const json_t *node, b
 {
     size_t i;
     json_t *t;
-    json_array_foreach(terms, i, t)
+    json_array_foreach (terms, i, t)
         if (term_match(t, node, labels_only) == 1)
             return true;
     return false;
@@ -388,8 +382,7 @@ bool sched__pod_matches_node(const json_t *pod, const json_t *node)
     const char *k;
     json_t *v;
 
-    json_object_foreach((json_t *)sel, k, v)
-    {
+    json_object_foreach ((json_t *)sel, k, v) {
         const char *have = jget_str(labels, k);
         if (!have || !json_is_string(v) || strcmp(have, json_string_value(v)))
             return false;
@@ -408,8 +401,7 @@ int64_t sched__preferred_affinity_score(const json_t *pod, const json_t *node)
     size_t i;
     json_t *t;
     int64_t score = 0;
-    json_array_foreach(pref, i, t)
-    {
+    json_array_foreach (pref, i, t) {
         int64_t w = jget_int(t, "weight", 0);
         if (w && term_match(jget(t, "preference"), node, false) == 1)
             score += w;
@@ -434,11 +426,9 @@ bool sched__topology_matches(const json_t *cls, const json_t *node)
 
     if (!json_array_size(terms))
         return true;
-    json_array_foreach(terms, i, t)
-    {
+    json_array_foreach (terms, i, t) {
         bool ok = true;
-        json_array_foreach(jget_arr(t, "matchLabelExpressions"), j, e)
-        {
+        json_array_foreach (jget_arr(t, "matchLabelExpressions"), j, e) {
             const char *have = jget_str(labels, str_or_empty(e, "key"));
             if (!have || !in_values(jget_arr(e, "values"), have)) {
                 ok = false;
@@ -457,8 +447,7 @@ const char *sched__node_ready(const json_t *node)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(jpath(node, "status.conditions"), i, c)
-    {
+    json_array_foreach (jpath(node, "status.conditions"), i, c) {
         const char *type = jget_str(c, "type");
         if (type && !strcmp(type, "Ready"))
             return jget_str(c, "status");
@@ -477,8 +466,7 @@ json_t *sched__node_taints(const json_t *node)
     if (ready && !strcmp(ready, "True"))
         return taints;
     const char *key = ready && !strcmp(ready, "Unknown") ? TAINT_UNREACHABLE : TAINT_NOT_READY;
-    json_array_foreach(taints, i, t)
-    {
+    json_array_foreach (taints, i, t) {
         if (!strcmp(str_or_empty(t, "key"), key) &&
             !strcmp(str_or_empty(t, "effect"), "NoSchedule"))
             return taints;

@@ -21,7 +21,7 @@
 #include "controllers/scheduler/scheduler.h"
 
 #define WORKERS 4
-#define VOLUME_WAIT_MS 2000   /* poll while claims bind (events usually come first) */
+#define VOLUME_WAIT_MS 2000 /* poll while claims bind (events usually come first) */
 #define INITIAL_BACKOFF_MS 1000
 #define MAX_BACKOFF_MS 10000 /* upstream's podMaxBackoffDuration */
 #define NOTE_LENGTH_LIMIT 1024
@@ -66,17 +66,6 @@ static int64_t mono_ms(void)
     return ktime_mono_ms();
 }
 
-/* The pod with kind and apiVersion set, for events (list items may lack them). New ref. */
-static json_t *pod_ref(const json_t *pod)
-{
-    json_t *o = json_copy((json_t *)pod);
-    if (!jget_str(o, "kind"))
-        jset_str(o, "kind", "Pod");
-    if (!jget_str(o, "apiVersion"))
-        jset_str(o, "apiVersion", "v1");
-    return o;
-}
-
 /* --- pending pods --- */
 
 static void free_pending(void *p)
@@ -107,8 +96,7 @@ static struct pending *new_pending(const json_t *pod)
     json_t *vol;
 
     pd->ns = xstrdup(str_or_empty(jpath_str(pod, "metadata.namespace")));
-    json_array_foreach(jpath(pod, "spec.volumes"), i, vol)
-    {
+    json_array_foreach (jpath(pod, "spec.volumes"), i, vol) {
         const char *c = jpath_str(vol, "persistentVolumeClaim.claimName");
         char *eph = NULL;
         if (!c && json_is_object(jget(vol, "ephemeral")))
@@ -420,9 +408,9 @@ static bool filter_node(struct sched *s, const json_t *pod, const struct podreq 
     json_t *taints = sched__node_taints(node);
     const json_t *t = sched__untolerated_taint(taints, tolerations);
     if (t) {
-        st_add_own(st, xasprintf("node(s) had untolerated taint {%s: %s}",
-                                 str_or_empty(jget_str(t, "key")),
-                                 str_or_empty(jget_str(t, "value"))));
+        st_add_own(st,
+                   xasprintf("node(s) had untolerated taint {%s: %s}",
+                             str_or_empty(jget_str(t, "key")), str_or_empty(jget_str(t, "value"))));
         json_decref(taints);
         return false;
     }
@@ -513,7 +501,7 @@ static void add_histogram(struct strbuf *sb, json_t *hist)
     const char *k;
     json_t *v;
 
-    json_object_foreach(hist, k, v)
+    json_object_foreach (hist, k, v)
         items[i++] = xasprintf("%lld %s", (long long)json_integer_value(v), k);
     qsort(items, n, sizeof(*items), cmp_str);
     for (i = 0; i < n; i++) {
@@ -626,7 +614,8 @@ static void cycle_run(struct sched *s, const json_t *pod, struct cycle *cy)
         sc[nfit].node = node;
         sc[nfit].plan = plan;
         sc[nfit].least = least_allocated(s, &pr, node);
-        sc[nfit].taints = sched__intolerable_prefer_no_schedule(taints, jpath(pod, "spec.tolerations"));
+        sc[nfit].taints =
+            sched__intolerable_prefer_no_schedule(taints, jpath(pod, "spec.tolerations"));
         sc[nfit].aff = sched__preferred_affinity_score(pod, node);
         sc[nfit].npods = sum ? sum->npods : 0;
         json_decref(taints);
@@ -654,15 +643,14 @@ static void cycle_run(struct sched *s, const json_t *pod, struct cycle *cy)
 
 /* Set PodScheduled=False through pods/status unless it already says the same (upstream's
  * updatePod + UpdatePodCondition), and record FailedScheduling. */
-static void record_failure(struct sched *s, const json_t *pod, const char *reason,
-                           const char *msg, bool event)
+static void record_failure(struct sched *s, const json_t *pod, const char *reason, const char *msg,
+                           bool event)
 {
     const json_t *cond = NULL;
     size_t i;
     json_t *c;
 
-    json_array_foreach(jpath(pod, "status.conditions"), i, c)
-    {
+    json_array_foreach (jpath(pod, "status.conditions"), i, c) {
         const char *type = jget_str(c, "type");
         if (type && !strcmp(type, "PodScheduled"))
             cond = c;
@@ -698,13 +686,11 @@ static void record_failure(struct sched *s, const json_t *pod, const char *reaso
     }
     if (!event)
         return;
-    json_t *ref = pod_ref(pod);
     if (strlen(msg) > NOTE_LENGTH_LIMIT) /* upstream's truncateMessage */
-        recorder_eventf(s->rec, ref, "Warning", "FailedScheduling", "%.*s ...",
+        recorder_eventf(s->rec, pod, "Warning", "FailedScheduling", "%.*s ...",
                         NOTE_LENGTH_LIMIT - 4, msg);
     else
-        recorder_eventf(s->rec, ref, "Warning", "FailedScheduling", "%s", msg);
-    json_decref(ref);
+        recorder_eventf(s->rec, pod, "Warning", "FailedScheduling", "%s", msg);
 }
 
 /* GetBindVolumeToClaim + the API update: point the PV's claimRef at the claim (uid included)
@@ -717,8 +703,7 @@ static int prebind_pv(struct sched *s, const json_t *vol, const json_t *pvc)
     const char *cns = str_or_empty(jpath_str(pvc, "metadata.namespace"));
     bool was_bound = json_is_object(ref) && !strcmp(str_or_empty(jget_str(ref, "name")), cname) &&
                      !strcmp(str_or_empty(jget_str(ref, "namespace")), cns) &&
-                     (!*str_or_empty(jget_str(ref, "uid")) ||
-                      !strcmp(jget_str(ref, "uid"), uid));
+                     (!*str_or_empty(jget_str(ref, "uid")) || !strcmp(jget_str(ref, "uid"), uid));
     bool dirty = false;
     json_t *nv = json_deep_copy(vol);
     struct kstatus st;
@@ -763,13 +748,12 @@ static int select_node(struct sched *s, const json_t *pvc, const char *node)
     strbuf_addstr(&body, "{\"metadata\":{\"annotations\":{\"" ANN_SELECTED_NODE "\":");
     strbuf_add_json_str(&body, node);
     strbuf_addstr(&body, "}}}");
-    int rc = kclient_patch(s->client, RES_PERSISTENTVOLUMECLAIMS,
-                           jpath_str(pvc, "metadata.namespace"), jpath_str(pvc, "metadata.name"),
-                           KPATCH_MERGE, body.buf, NULL, NULL, &st);
+    int rc =
+        kclient_patch(s->client, RES_PERSISTENTVOLUMECLAIMS, jpath_str(pvc, "metadata.namespace"),
+                      jpath_str(pvc, "metadata.name"), KPATCH_MERGE, body.buf, NULL, NULL, &st);
     if (rc < 0)
         log_info("scheduler", "selecting node %s for claim %s/%s: %s", node,
-                 jpath_str(pvc, "metadata.namespace"), jpath_str(pvc, "metadata.name"),
-                 st.message);
+                 jpath_str(pvc, "metadata.namespace"), jpath_str(pvc, "metadata.name"), st.message);
     strbuf_release(&body);
     return rc;
 }
@@ -801,8 +785,8 @@ static bool caches_synced(struct sched *s)
 /* A pod with scheduling gates waits; upstream reports it this way. */
 static void mark_gated(struct sched *s, const json_t *pod)
 {
-    record_failure(s, pod, "SchedulingGated", "Scheduling is blocked due to non-empty scheduling gates",
-                   false);
+    record_failure(s, pod, "SchedulingGated",
+                   "Scheduling is blocked due to non-empty scheduling gates", false);
 }
 
 /* The binding call and its aftermath. */
@@ -824,17 +808,15 @@ static int bind_pod(struct sched *s, const char *key, const json_t *pod, const c
     pthread_mutex_unlock(&s->mu);
 
     if (rc == 0) {
-        json_t *ref = pod_ref(pod);
-        recorder_eventf(s->rec, ref, "Normal", "Scheduled", "Successfully assigned %s/%s to %s",
-                        ns, name, node);
-        json_decref(ref);
+        recorder_eventf(s->rec, pod, "Normal", "Scheduled", "Successfully assigned %s/%s to %s", ns,
+                        name, node);
         return 0;
     }
     /* gone, or bound by someone else meanwhile: the informer will tell */
     if (rc == -ENOENT || rc == -ESTALE)
         return 0;
-    char *msg = xasprintf("binding rejected: running Bind plugin \"DefaultBinder\": %s",
-                          st.message);
+    char *msg =
+        xasprintf("binding rejected: running Bind plugin \"DefaultBinder\": %s", st.message);
     record_failure(s, pod, "SchedulerError", msg, true);
     free(msg);
     return rc;
@@ -887,8 +869,8 @@ int sched__sync(void *ctx, const char *key)
             struct pv_assume *a = xcalloc(1, sizeof(*a));
             a->claim = xasprintf("%s/%s", ns, jpath_str(cy.plan.st[i].pvc, "metadata.name"));
             a->at_ms = s->now_ms();
-            free_assume(sched__map_put(&s->pv_assumed,
-                                       jpath_str(cy.plan.st[i].pv, "metadata.name"), a));
+            free_assume(
+                sched__map_put(&s->pv_assumed, jpath_str(cy.plan.st[i].pv, "metadata.name"), a));
         }
         pd->unschedulable = false;
         pd->attempts = 0;
@@ -900,8 +882,8 @@ int sched__sync(void *ctx, const char *key)
     pthread_mutex_unlock(&s->mu);
 
     if (!node) {
-        int64_t delay = (int64_t)INITIAL_BACKOFF_MS << (attempts > 5 ? 5 : attempts - 1);
-        if (delay > s->max_backoff_ms)
+        int64_t delay = (int64_t)s->initial_backoff_ms << (attempts > 5 ? 5 : attempts - 1);
+        if (delay > s->max_backoff_ms && s->max_backoff_ms >= s->initial_backoff_ms)
             delay = s->max_backoff_ms;
         record_failure(s, pod, "Unschedulable", cy.msg.buf, true);
         wq_add_after(s->q, key, (int)delay);
@@ -949,18 +931,18 @@ struct sched *sched__new(struct kclient *client, struct informer_factory *f)
     s->q = wq_new("scheduler", NULL);
     s->rec = recorder_new(client, SCHED_NAME, "");
     s->now_ms = mono_ms;
+    s->initial_backoff_ms = INITIAL_BACKOFF_MS;
     s->max_backoff_ms = MAX_BACKOFF_MS;
     pthread_mutex_init(&s->mu, NULL);
 
-    informer_add_handlers(s->pods, &(struct informer_handlers){on_pod_add, on_pod_update,
-                                                               on_pod_delete, s});
-    informer_add_handlers(s->nodes, &(struct informer_handlers){on_node_add, on_node_update,
-                                                                NULL, s});
-    informer_add_handlers(s->pvcs, &(struct informer_handlers){on_pvc_add, on_pvc_update, NULL,
-                                                               s});
+    informer_add_handlers(s->pods,
+                          &(struct informer_handlers){on_pod_add, on_pod_update, on_pod_delete, s});
+    informer_add_handlers(s->nodes,
+                          &(struct informer_handlers){on_node_add, on_node_update, NULL, s});
+    informer_add_handlers(s->pvcs, &(struct informer_handlers){on_pvc_add, on_pvc_update, NULL, s});
     informer_add_handlers(s->pvs, &(struct informer_handlers){on_pv_add, on_pv_update, NULL, s});
-    informer_add_handlers(s->classes, &(struct informer_handlers){on_class_add, on_class_update,
-                                                                  NULL, s});
+    informer_add_handlers(s->classes,
+                          &(struct informer_handlers){on_class_add, on_class_update, NULL, s});
     return s;
 }
 

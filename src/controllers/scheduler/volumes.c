@@ -106,8 +106,7 @@ int sched__volumes_prefilter(struct sched *s, const json_t *pod, struct pvols *p
     json_t *vol;
 
     memset(pv, 0, sizeof(*pv));
-    json_array_foreach(jpath(pod, "spec.volumes"), i, vol)
-    {
+    json_array_foreach (jpath(pod, "spec.volumes"), i, vol) {
         bool eph;
         const char *name = volume_claim(pod, vol, &tmp, &eph);
         if (!name)
@@ -126,8 +125,10 @@ int sched__volumes_prefilter(struct sched *s, const json_t *pod, struct pvols *p
         const char *phase = jpath_str(pvc, "status.phase");
         const char *vname = str_or_empty(jpath_str(pvc, "spec.volumeName"));
         if (phase && !strcmp(phase, "Lost")) {
-            strbuf_addf(msg, "persistentvolumeclaim \"%s\" bound to non-existent "
-                             "persistentvolume \"%s\"", name, vname);
+            strbuf_addf(msg,
+                        "persistentvolumeclaim \"%s\" bound to non-existent "
+                        "persistentvolume \"%s\"",
+                        name, vname);
             json_decref(pvc);
             goto unschedulable;
         }
@@ -180,7 +181,8 @@ static bool pv_bound_to_claim(const json_t *vol, const json_t *pvc)
     const json_t *ref = jpath(vol, "spec.claimRef");
     if (!json_is_object(ref))
         return false;
-    if (strcmp(str_or_empty(jget_str(ref, "name")), str_or_empty(jpath_str(pvc, "metadata.name"))) ||
+    if (strcmp(str_or_empty(jget_str(ref, "name")),
+               str_or_empty(jpath_str(pvc, "metadata.name"))) ||
         strcmp(str_or_empty(jget_str(ref, "namespace")),
                str_or_empty(jpath_str(pvc, "metadata.namespace"))))
         return false;
@@ -192,10 +194,9 @@ static bool access_modes_ok(const json_t *pvc, const json_t *vol)
 {
     size_t i, j;
     json_t *m, *h;
-    json_array_foreach(jpath(pvc, "spec.accessModes"), i, m)
-    {
+    json_array_foreach (jpath(pvc, "spec.accessModes"), i, m) {
         bool found = false;
-        json_array_foreach(jpath(vol, "spec.accessModes"), j, h)
+        json_array_foreach (jpath(vol, "spec.accessModes"), j, h)
             if (json_equal(m, h))
                 found = true;
         if (!found)
@@ -295,7 +296,8 @@ out:
 
 static int cmp_req(const void *a, const void *b)
 {
-    const struct pclaim *x = *(const struct pclaim *const *)a, *y = *(const struct pclaim *const *)b;
+    const struct pclaim *x = *(const struct pclaim *const *)a,
+                        *y = *(const struct pclaim *const *)b;
     return quantity_cmp(&x->req, &y->req);
 }
 
@@ -312,8 +314,8 @@ static bool provisions_ok(struct pclaim **claims, size_t n, const json_t *node)
     return true;
 }
 
-int sched__volumes_filter(struct sched *s, struct pvols *pv, const json_t *node,
-                          struct vplan *plan, const char *reasons[4])
+int sched__volumes_filter(struct sched *s, struct pvols *pv, const json_t *node, struct vplan *plan,
+                          const char *reasons[4])
 {
     const char *nname = str_or_empty(jpath_str(node, "metadata.name"));
     bool bound_ok = true, unbound_ok = true, pv_found = true;
