@@ -331,6 +331,15 @@ static void on_pod_delete(void *ctx, const json_t *obj)
     enqueue_selecting(ctx, obj, jpath(obj, "metadata.labels"));
 }
 
+/* Is there a Service of obj's namespace and name? */
+static bool service_exists(struct informer *services, const json_t *obj)
+{
+    json_t *svc = informer_get(services, jpath_str(obj, "metadata.namespace"),
+                               jpath_str(obj, "metadata.name"));
+    json_decref(svc);
+    return svc != NULL;
+}
+
 /* Our own objects: resync the Service when someone else changed or deleted them. */
 static const char *owning_service(struct epc *c, const json_t *obj)
 {
@@ -367,8 +376,16 @@ static void own_changed(struct epc *c, const json_t *obj, bool deleted)
 static void on_own_add(void *ctx, const json_t *obj)
 {
     struct epc *c = ctx;
-    if (strcmp(c->name, "endpoints"))
+    if (strcmp(c->name, "endpoints")) {
         own_changed(c, obj, false);
+        return;
+    }
+    /* upstream's checkLeftoverEndpoints: an Endpoints of ours whose Service is gone (deleted
+     * while we were not running) is looked at, and deleted. */
+    const json_t *labels = jpath(obj, "metadata.labels");
+    if (!strcmp(str_or_empty(jget_str(labels, LABEL_EP_MANAGED_BY)), "endpoint-controller") &&
+        !service_exists(c->services, obj))
+        own_changed(c, obj, true);
 }
 
 static void on_own_update(void *ctx, const json_t *old, const json_t *cur)
