@@ -485,6 +485,44 @@ static void test_over_capacity(void **state)
     h_stop(&h);
 }
 
+static void test_leftover_endpoints(void **state)
+{
+    struct h h;
+
+    /* left behind while the controller was down: ours, and someone else's */
+    h.c = kfake_new();
+    json_t *o = tj("{\"metadata\":{\"name\":\"old\",\"namespace\":\"ns\",\"labels\":{"
+                   "\"endpoints.kubernetes.io/managed-by\":\"endpoint-controller\"}}}");
+    kfake_put(h.c, RES_ENDPOINTS, o);
+    json_decref(o);
+    o = tj("{\"metadata\":{\"name\":\"theirs\",\"namespace\":\"ns\"}}");
+    kfake_put(h.c, RES_ENDPOINTS, o);
+    json_decref(o);
+    h.f = informer_factory_new(h.c);
+    h.ep = ep__new("endpoints", h.c, h.f, RES_ENDPOINTS, "endpoint-controller");
+    h.es = ep__new("endpointslice", h.c, h.f, RES_ENDPOINTSLICES, "endpoint-slice-controller");
+    informer_factory_start(h.f);
+    assert_true(informer_factory_wait_synced(h.f, 5000));
+    kfake_flush(h.c);
+    /* the queue holds ours; syncing it deletes it */
+    bool seen = false;
+    while (wq_len(h.ep->q)) {
+        char *k = wq_get(h.ep->q);
+        if (!strcmp(k, "ns/old"))
+            seen = true;
+        assert_string_not_equal(k, "ns/theirs");
+        assert_int_equal(ep__sync_endpoints(h.ep, k), 0);
+        wq_done(h.ep->q, k);
+        free(k);
+    }
+    assert_true(seen);
+    assert_null(kfake_get(h.c, RES_ENDPOINTS, "ns", "old"));
+    o = kfake_get(h.c, RES_ENDPOINTS, "ns", "theirs");
+    assert_non_null(o);
+    json_decref(o);
+    h_stop(&h);
+}
+
 static void test_helpers(void **state)
 {
     char buf[KTIME_BUFSZ];
@@ -536,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_placeholder_and_packing),
         cmocka_unit_test(test_stale_cache_waits),
         cmocka_unit_test(test_over_capacity),
+        cmocka_unit_test(test_leftover_endpoints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
