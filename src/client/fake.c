@@ -91,7 +91,8 @@ struct fake {
     int64_t hist_first;
 
     struct fwatcher *watchers;
-    int gaps; /* informer threads between losing a watch and having one again */
+    unsigned closes; /* kfake_close_watches calls */
+    int gaps;        /* informer threads between losing a watch and having one again */
 
     struct frule rules[MAX_RULES];
     int nrules;
@@ -959,8 +960,17 @@ out:
 
 /* --- watch --- */
 
-/* The thread whose informer announced a gap in its watch (see kfake__gap_open). */
-static __thread struct fake *tl_gap;
+/* Per thread: the fake this thread's informer has an open gap on (see kfake__gap_open), and
+ * the fake it watches as an informer at all. */
+static __thread struct fake *tl_gap, *tl_informer;
+
+static void gap_open_locked(struct fake *f)
+{
+    if (tl_gap == f)
+        return;
+    f->gaps++;
+    tl_gap = f;
+}
 
 void kfake__gap_open(struct kclient *c)
 {
@@ -968,8 +978,8 @@ void kfake__gap_open(struct kclient *c)
         return;
     struct fake *f = fake_of(c);
     pthread_mutex_lock(&f->mu);
-    f->gaps++;
-    tl_gap = f;
+    tl_informer = f;
+    gap_open_locked(f);
     pthread_mutex_unlock(&f->mu);
 }
 
@@ -989,6 +999,7 @@ void kfake__gap_close(struct kclient *c)
     struct fake *f = fake_of(c);
     pthread_mutex_lock(&f->mu);
     gap_close_locked(f);
+    tl_informer = NULL;
     pthread_mutex_unlock(&f->mu);
 }
 
@@ -1001,6 +1012,12 @@ static void unregister(struct fake *f, struct fwatcher *w)
         }
     }
     pthread_cond_broadcast(&f->cond);
+}
+
+/* The caller's stop flag is a plain bool another thread sets; read it atomically. */
+static bool flag_set(volatile bool *stop)
+{
+    return stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE);
 }
 
 /* What a watcher with filter fl sees of event ev: its type, or -1 for nothing. A change that
@@ -1067,6 +1084,7 @@ static int fake_watch(struct kclient *c, enum res_id r, const char *ns, const st
         }
         w.pos = from;
     }
+    unsigned closes = f->closes;
     w.initial = ninitial > 0;
     w.next = f->watchers;
     f->watchers = &w;
@@ -1078,7 +1096,7 @@ static int fake_watch(struct kclient *c, enum res_id r, const char *ns, const st
     for (size_t i = 0; i < ninitial; i++) {
         if (!stopped) {
             json_t *copy = json_deep_copy(initial[i]);
-            stopped = cb(ctx, "ADDED", copy) != 0 || (stop && *stop);
+            stopped = cb(ctx, "ADDED", copy) != 0 || flag_set(stop);
             json_decref(copy);
         }
         json_decref(initial[i]);
@@ -1089,7 +1107,7 @@ static int fake_watch(struct kclient *c, enum res_id r, const char *ns, const st
     w.initial = false;
     pthread_cond_broadcast(&f->cond);
     while (!stopped) {
-        if (stop && *stop)
+        if (flag_set(stop) || f->closes != closes)
             break;
         if (w.pos >= f->rv) {
             int64_t now = mono__us();
@@ -1119,6 +1137,10 @@ static int fake_watch(struct kclient *c, enum res_id r, const char *ns, const st
         pthread_cond_broadcast(&f->cond);
     }
     unregister(f, &w);
+    /* An informer watches again: its gap opens as its watch closes, so that no flush slips
+     * between the two. */
+    if (tl_informer == f)
+        gap_open_locked(f);
     pthread_mutex_unlock(&f->mu);
     filter_release(&fl);
     return 0;
@@ -1141,6 +1163,15 @@ void kfake_flush(struct kclient *c)
             break;
         cond__wait_until(&f->cond, &f->mu, mono__us() + WATCH_POLL_US);
     }
+    pthread_mutex_unlock(&f->mu);
+}
+
+void kfake_close_watches(struct kclient *c)
+{
+    struct fake *f = fake_of(c);
+    pthread_mutex_lock(&f->mu);
+    f->closes++;
+    pthread_cond_broadcast(&f->cond);
     pthread_mutex_unlock(&f->mu);
 }
 
@@ -1229,6 +1260,8 @@ static void fake_free(struct kclient *c)
     free(f->hist);
     if (tl_gap == f)
         tl_gap = NULL;
+    if (tl_informer == f)
+        tl_informer = NULL;
     pthread_cond_destroy(&f->cond);
     pthread_mutex_destroy(&f->mu);
     free(f);

@@ -46,6 +46,10 @@ json_t *kfake_get(struct kclient *c, enum res_id r, const char *ns, const char *
 int kfake_remove(struct kclient *c, enum res_id r, const char *ns, const char *name);
 json_t *kfake_list(struct kclient *c, enum res_id r, const char *ns);
 
+/* End every open watch stream normally (as a server ending them would); informers watch
+ * again from their last revision. */
+void kfake_close_watches(struct kclient *c);
+
 /* Block until every informer and watch over this fake has seen every write made so far
  * (deterministic tests): every open watch has delivered those events (its callback returned),
  * and no informer is between lists and watches. An informer that cannot list or watch (an

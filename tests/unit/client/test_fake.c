@@ -547,7 +547,7 @@ static void test_watch_from_revision(void **state)
     assert_string_equal(rec.log[2], "ADDED c 7");
     /* the stop flag ends a quiet watch promptly */
     int64_t t0 = ktime_mono_ms();
-    wa.stop = true;
+    __atomic_store_n(&wa.stop, true, __ATOMIC_RELEASE);
     pthread_join(th, NULL);
     assert_int_equal(wa.rc, 0);
     assert_true(ktime_mono_ms() - t0 < 1000);
@@ -740,7 +740,7 @@ static void test_flush_waits_for_watchers(void **state)
     kfake_flush(c);
     assert_int_equal(rec.n, 10);
     assert_string_equal(rec.log[9], "ADDED cm9 10");
-    wa.stop = true;
+    __atomic_store_n(&wa.stop, true, __ATOMIC_RELEASE);
     pthread_join(th, NULL);
     kclient_free(c);
 }
