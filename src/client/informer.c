@@ -74,7 +74,7 @@ struct informer {
     pthread_mutex_t mu;
     pthread_cond_t cond;
     atomic_bool synced;
-    bool started;
+    bool started, joined;
     volatile bool stop; /* also the watch's stop flag */
     pthread_t th;
 
@@ -465,7 +465,7 @@ int informer_start(struct informer *inf)
 {
     int rc = 0;
     pthread_mutex_lock(&inf->mu);
-    if (!inf->started) {
+    if (!inf->started && !stopping(inf)) {
         rc = -pthread_create(&inf->th, NULL, run, inf);
         inf->started = rc == 0;
     }
@@ -489,17 +489,24 @@ bool informer_wait_synced(struct informer *inf, int timeout_ms)
     return ok;
 }
 
+/* Stop the thread and wait for it; the cache stays readable. Idempotent. */
+static void informer_stop(struct informer *inf)
+{
+    pthread_mutex_lock(&inf->mu);
+    __atomic_store_n(&inf->stop, true, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&inf->cond);
+    bool join = inf->started && !inf->joined;
+    inf->joined = true;
+    pthread_mutex_unlock(&inf->mu);
+    if (join)
+        pthread_join(inf->th, NULL);
+}
+
 void informer_free(struct informer *inf)
 {
     if (!inf)
         return;
-    pthread_mutex_lock(&inf->mu);
-    __atomic_store_n(&inf->stop, true, __ATOMIC_RELEASE);
-    pthread_cond_broadcast(&inf->cond);
-    bool started = inf->started;
-    pthread_mutex_unlock(&inf->mu);
-    if (started)
-        pthread_join(inf->th, NULL);
+    informer_stop(inf);
 
     struct avl_node *n;
     while ((n = inf->cache.root)) {
@@ -623,7 +630,7 @@ struct informer_factory {
     struct kclient *c;
     pthread_mutex_t mu;
     struct informer *infs[RES_COUNT];
-    bool started;
+    bool started, stopped;
 };
 
 struct informer_factory *informer_factory_new(struct kclient *c)
@@ -650,7 +657,7 @@ struct informer *informer_factory_get(struct informer_factory *f, enum res_id r)
 void informer_factory_start(struct informer_factory *f)
 {
     pthread_mutex_lock(&f->mu);
-    f->started = true;
+    f->started = !f->stopped;
     for (int r = 0; r < RES_COUNT; r++)
         if (f->infs[r])
             informer_start(f->infs[r]);
@@ -671,6 +678,23 @@ bool informer_factory_wait_synced(struct informer_factory *f, int timeout_ms)
             return false;
     }
     return true;
+}
+
+void informer_factory_stop(struct informer_factory *f)
+{
+    if (!f)
+        return;
+    pthread_mutex_lock(&f->mu);
+    f->started = false; /* informers asked for later stay unstarted */
+    f->stopped = true;
+    pthread_mutex_unlock(&f->mu);
+    for (int r = 0; r < RES_COUNT; r++) {
+        pthread_mutex_lock(&f->mu);
+        struct informer *inf = f->infs[r];
+        pthread_mutex_unlock(&f->mu);
+        if (inf)
+            informer_stop(inf);
+    }
 }
 
 void informer_factory_free(struct informer_factory *f)

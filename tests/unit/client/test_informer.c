@@ -462,7 +462,23 @@ static void test_factory(void **state)
     assert_true(informer_factory_wait_synced(f, 5000));
     assert_int_equal(kfake_calls(c, "list", RES_PODS), 1);
     assert_int_equal(kfake_calls(c, "list", RES_COUNT), 3);
+
+    /* stop: no handler runs afterwards, the caches stay readable */
+    struct log l = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    struct informer_handlers h = handlers(&l);
+    informer_add_handlers(pods, &h);
+    assert_int_equal(l.n, 1);
+    informer_factory_stop(f);
+    informer_factory_stop(f);
+    put(c, RES_PODS, "{\"metadata\":{\"name\":\"q\",\"namespace\":\"ns\"}}");
+    usleep(50000);
+    assert_int_equal(l.n, 1);
+    p = informer_get(pods, "ns", "p");
+    assert_non_null(p);
+    json_decref(p);
     informer_factory_free(f);
+    informer_factory_stop(NULL);
+    informer_factory_free(NULL);
     kclient_free(c);
 }
 
