@@ -5,10 +5,12 @@
 #include "test.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "client/fake.h"
 #include "controllers/scheduler/internal.h"
+#include "controllers/scheduler/scheduler.h"
 
 /* --- tolerations and taints (upstream TestTolerationToleratesTaint) --- */
 
@@ -1189,6 +1191,71 @@ static void test_many_pods(void **state)
     h_stop(&h);
 }
 
+/* The real thing: workers in parallel, informers live. No node is ever overcommitted. */
+static void test_concurrent_workers_never_overcommit(void **state)
+{
+    struct kclient *c = kfake_new();
+    struct informer_factory *f = informer_factory_new(c);
+    struct ctrl_env env = {.client = c, .informers = f, .node_name = "n1"};
+    void *st = NULL;
+    char name[32];
+
+    assert_int_equal(scheduler_controller_def.start(&env, &st), 0);
+    informer_factory_start(f);
+    assert_true(informer_factory_wait_synced(f, 5000));
+    json_t *n = tj("{\"metadata\":{\"name\":\"n1\"},\"status\":{\"allocatable\":{\"cpu\":"
+                   "\"5\",\"memory\":\"64Gi\",\"pods\":\"500\"},\"conditions\":[{\"type\":"
+                   "\"Ready\",\"status\":\"True\"}]}}");
+    kfake_put(c, RES_NODES, n);
+    json_decref(n);
+    n = tj("{\"metadata\":{\"name\":\"n2\"},\"status\":{\"allocatable\":{\"cpu\":"
+           "\"3\",\"memory\":\"64Gi\",\"pods\":\"500\"},\"conditions\":[{\"type\":"
+           "\"Ready\",\"status\":\"True\"}]}}");
+    kfake_put(c, RES_NODES, n);
+    json_decref(n);
+    for (int i = 0; i < 120; i++) {
+        snprintf(name, sizeof(name), "p%d", i);
+        char *t = xasprintf("{\"metadata\":{\"name\":\"%s\",\"namespace\":\"default\","
+                            "\"uid\":\"u%d\"},\"spec\":{\"containers\":[{\"name\":\"c\","
+                            "\"image\":\"i\",\"resources\":{\"requests\":{\"cpu\":"
+                            "\"100m\"}}}]}}",
+                            name, i);
+        json_t *p = tj(t);
+        kfake_put(c, RES_PODS, p);
+        json_decref(p);
+        free(t);
+    }
+    /* 5 cpu + 3 cpu = 80 pods of 100m; the other 40 must stay Pending */
+    int on1 = 0, on2 = 0, failed = 0;
+    for (int tries = 0; tries < 200; tries++) {
+        kfake_flush(c);
+        json_t *all = kfake_list(c, RES_PODS, "default");
+        size_t i;
+        json_t *p;
+        on1 = on2 = failed = 0;
+        json_array_foreach (all, i, p) {
+            const char *nn = jpath_str(p, "spec.nodeName");
+            if (nn && !strcmp(nn, "n1"))
+                on1++;
+            else if (nn && !strcmp(nn, "n2"))
+                on2++;
+            else if (json_array_size(jpath(p, "status.conditions")))
+                failed++;
+        }
+        json_decref(all);
+        if (on1 + on2 + failed == 120)
+            break;
+        usleep(20000);
+    }
+    assert_int_equal(on1, 50);
+    assert_int_equal(on2, 30);
+    assert_int_equal(failed, 40);
+    informer_factory_stop(f);
+    scheduler_controller_def.stop(st);
+    informer_factory_free(f);
+    kclient_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1219,6 +1286,7 @@ int main(void)
         cmocka_unit_test(test_dynamic_provisioning),
         cmocka_unit_test(test_claim_event_wakes_pod),
         cmocka_unit_test(test_many_pods),
+        cmocka_unit_test(test_concurrent_workers_never_overcommit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
