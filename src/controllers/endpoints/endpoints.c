@@ -349,7 +349,8 @@ int ep__sync_endpoints(void *ctx, const char *key)
     if (cur &&
         ep__same(json_array_size(cur_subsets) ? cur_subsets : NULL,
                  json_array_size(cut) ? cut : NULL) &&
-        ep__same(jpath(cur, "metadata.labels"), labels) && cap_ok) {
+        json_is_object(jpath(cur, "metadata.labels")) &&
+        json_equal(jpath(cur, "metadata.labels"), labels) && cap_ok) {
         json_decref(labels);
         json_decref(cut);
         goto out;
