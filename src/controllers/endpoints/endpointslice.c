@@ -437,11 +437,14 @@ static void reconcile_mapping(const json_t *svc, json_t *existing, struct group 
 /* upstream placeholderSliceCompare: the fields a placeholder is made of. */
 static bool same_placeholder(const json_t *a, const json_t *b)
 {
-    static const char *const paths[] = {"metadata.namespace", "metadata.labels",
-                                        "metadata.ownerReferences", "addressType", NULL};
+    static const char *const paths[] = {"metadata.namespace", "metadata.ownerReferences",
+                                        "addressType", NULL};
     for (size_t i = 0; paths[i]; i++)
         if (!ep__same(jpath(a, paths[i]), jpath(b, paths[i])))
             return false;
+    const json_t *la = jpath(a, "metadata.labels"), *lb = jpath(b, "metadata.labels");
+    if (!la || !lb || !json_equal((json_t *)la, (json_t *)lb))
+        return false;
     return json_array_size(jget(a, "endpoints")) == 0 &&
            json_array_size(jget(b, "endpoints")) == 0 && json_array_size(jget(a, "ports")) == 0 &&
            json_array_size(jget(b, "ports")) == 0;
