@@ -6,7 +6,9 @@
  *   - decoding: type checks, unknown-field detection (fieldValidation) and pruning, normalising
  *     quantities and times (api/decode.h);
  *   - strategic merge patch: merge keys and list strategies (api/patch.h);
- *   - OpenAPI v3 documents for kubectl's field validation and `kubectl explain` (server).
+ *   - OpenAPI v3 documents for kubectl's field validation and `kubectl explain` (server);
+ *   - protobuf request bodies: each field's number in upstream's generated.proto, and the Go
+ *     embedded structs that JSON flattens but protobuf nests (sch_pb_types, api/protobuf.h).
  */
 #ifndef BERTH_SCHEMA_H
 #define BERTH_SCHEMA_H

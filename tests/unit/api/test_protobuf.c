@@ -160,8 +160,10 @@ struct vector {
 
 static const struct vector vectors[] = {
     {"namespace", "Namespace", CORE "Namespace", "\"metadata\":{\"name\":\"foo\""},
-    {"configmap", "ConfigMap", CORE "ConfigMap", "\"data\":{\"a\":\"b\",\"greeting\":\"hello world\"}"},
-    {"configmap-binary", "ConfigMap", CORE "ConfigMap", "\"binaryData\":{\"bin.dat\":\"YmluAP8B\"}"},
+    {"configmap", "ConfigMap", CORE "ConfigMap",
+     "\"data\":{\"a\":\"b\",\"greeting\":\"hello world\"}"},
+    {"configmap-binary", "ConfigMap", CORE "ConfigMap",
+     "\"binaryData\":{\"bin.dat\":\"YmluAP8B\"}"},
     {"secret", "Secret", CORE "Secret", "\"data\":{\"pass\":\"czNjcjN0\",\"user\":\"YWRtaW4=\"}"},
     {"secret-docker", "Secret", CORE "Secret", "\"type\":\"kubernetes.io/dockerconfigjson\""},
     {"service-clusterip", "Service", CORE "Service",
@@ -584,7 +586,8 @@ static void test_malformed(void **state)
         {"length of 2^64-1", "\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11,
          "proto: negative length found during unmarshaling"},
         {"length of 2^40", "\x0a\x80\x80\x80\x80\x80\x20", 7, "unexpected EOF"},
-        {"wrong wire type for a message", "\x08\x01", 2, "proto: wrong wireType = 0 for field Metadata"},
+        {"wrong wire type for a message", "\x08\x01", 2,
+         "proto: wrong wireType = 0 for field Metadata"},
         {"wrong wire type for a string", "\x0a\x02\x08\x01", 4,
          "proto: wrong wireType = 0 for field Name"},
         {"wrong wire type for an int", "\x0a\x02\x3a\x00", 4,
