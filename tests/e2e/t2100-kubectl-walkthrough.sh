@@ -96,13 +96,21 @@ check_fail "replace with a stale resourceVersion" \
     k replace -f "$E2E_TMP/old.json"
 
 check_fail "an unauthenticated request" \
-    'error: You must be logged in to the server \(the server has asked for the client to provide credentials\)' \
+    '^error: You must be logged in to the server \(Unauthorized\)$' \
     k --token=not-the-token get pods -n sts
 
 check_fail "get of a missing object" 'Error from server \(NotFound\): statefulsets.apps "nope" not found' \
     k get sts nope -n sts
-check_fail "apply into a missing namespace" 'namespaces "nons" not found' \
-    sh -c "sed 's/namespace: sts/namespace: nons/' '$DEMO' | awk '/^kind: StatefulSet/{p=1} p' | kubectl apply -f -"
+cat >"$E2E_TMP/nons.yaml" <<'EOF2'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cm
+  namespace: nons
+EOF2
+check_fail "apply into a missing namespace" \
+    'Error from server \(NotFound\): error when creating ".*nons.yaml": namespaces "nons" not found' \
+    k apply -f "$E2E_TMP/nons.yaml"
 
 check_out "delete" '^statefulset.apps "statefulset-demo" deleted$' k delete sts statefulset-demo -n sts
 check_fail "the deleted set is gone" 'NotFound' k get sts statefulset-demo -n sts

@@ -13,14 +13,14 @@ post() { # path body -> "<code> <body>"
     curl -sS --cacert "$CA" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
         -X POST "$SERVER_URL$1" --data-binary @- -w '\n%{http_code}' <<<"$2"
 }
-expect() { # desc code pattern path body
+expect() { # desc path code pattern body
     local out code
-    out=$(post "$3" "$4")
+    out=$(post "$2" "$5")
     code=$(tail -n1 <<<"$out")
-    if [ "$code" = "$2" ] && grep -qE -- "$5" <<<"$out" && grep -q '"kind":"Status"' <<<"$out"; then
+    if [ "$code" = "$3" ] && grep -qE -- "$4" <<<"$out" && grep -q '"kind":"Status"' <<<"$out"; then
         ok "$1"
     else
-        not_ok "$1"; { echo "wanted $2 /$5/"; echo "$out"; } | diag
+        not_ok "$1"; { echo "wanted $3 /$4/"; echo "$out"; } | diag
     fi
 }
 RV0=$(api GET "$CM" | sed -n 's/.*"resourceVersion":"\([0-9]*\)".*/\1/p' | head -1)
