@@ -19,6 +19,7 @@
 #include "client/client.h"
 #include "client/informer.h"
 #include "client/internal.h"
+#include "client/recorder.h"
 
 #define WATCH_RING 64
 
@@ -625,6 +626,31 @@ static void test_informer_over_http(void **state)
     assert_true(ktime_mono_ms() - t0 < 2000);
 }
 
+/* The server takes the recorder's Events and their count patches. */
+static void test_recorder_over_http(void **state)
+{
+    json_t *cmo = cm("evt-target", NULL), *obj = NULL;
+    assert_int_equal(kclient_create(cli, RES_CONFIGMAPS, "default", cmo, &obj, NULL), 0);
+    struct recorder *r = recorder_new(cli, "client-test", "");
+    for (int i = 0; i < 3; i++)
+        recorder_eventf(r, obj, "Normal", "Tested", "recorded over HTTP");
+    recorder_flush(r);
+    struct klist_opts o = {.field_selector = "involvedObject.name=evt-target"};
+    json_t *l = NULL;
+    assert_int_equal(kclient_list(cli, RES_EVENTS, "default", &o, &l, NULL), 0);
+    json_t *items = jget_arr(l, "items");
+    assert_int_equal(json_array_size(items), 1);
+    json_t *ev = json_array_get(items, 0);
+    assert_int_equal(jget_int(ev, "count", 0), 3);
+    assert_string_equal(jpath_str(ev, "involvedObject.kind"), "ConfigMap");
+    assert_string_equal(jpath_str(ev, "involvedObject.uid"), jpath_str(obj, "metadata.uid"));
+    assert_string_equal(jget_str(ev, "reason"), "Tested");
+    json_decref(l);
+    recorder_free(r);
+    json_decref(obj);
+    json_decref(cmo);
+}
+
 /* --- kubeconfig reading (no server needed) --- */
 
 static void test_kubeconfig_parse(void **state)
@@ -719,6 +745,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_threads),
         cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_informer_over_http),
+        cmocka_unit_test(test_recorder_over_http),
     };
     int rc = cmocka_run_group_tests_name("kubeconfig", offline, NULL, NULL);
     return rc | cmocka_run_group_tests_name("client", tests, start_server, stop_server);
