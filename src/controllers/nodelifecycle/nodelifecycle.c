@@ -424,10 +424,9 @@ static int sync_node(struct nlc *c, const char *name)
 
     const char *ready = condition_status(cur, "Ready");
     bool ready_now = ready && !strcmp(ready, "True");
-    if ((was_ready && !ready_now) || (seen && !was_ready && ready_now)) {
-        const char *change = ready_now ? "NodeReady" : "NodeNotReady";
-        char *msg = xasprintf("Node %s status is now: %s", name, change);
-        event(c, cur, "Normal", change, msg);
+    if (was_ready && !ready_now) { /* (NodeReady is the agent's to report) */
+        char *msg = xasprintf("Node %s status is now: NodeNotReady", name);
+        event(c, cur, "Normal", "NodeNotReady", msg);
         free(msg);
     }
     pthread_mutex_lock(&c->mu);
