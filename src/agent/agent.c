@@ -502,6 +502,7 @@ int agent__start(struct kclient *c, const struct agent_config *cfg, const struct
     a->cfg.sim_start_delay_ms = cfg->sim_start_delay_ms > 0 ? cfg->sim_start_delay_ms : 0;
     a->cfg.internal_ip =
         xstrdup(cfg->internal_ip && *cfg->internal_ip ? cfg->internal_ip : "127.0.0.1");
+    a->cfg.max_pods = cfg->max_pods > 0 ? cfg->max_pods : 110;
     pthread_mutex_init(&a->mu, NULL);
     pthread_mutex_init(&a->wait_mu, NULL);
     pthread_cond_init(&a->wait_cond, NULL);

@@ -17,6 +17,7 @@ struct agent_config {
     const char *data_dir;    /* DIR: volumes/, pods/, logs/ */
     int sim_start_delay_ms;  /* sim: time from binding to Running+Ready (default 0) */
     const char *internal_ip; /* the node's InternalIP address (default 127.0.0.1) */
+    int max_pods;            /* the node's pods capacity, as kubelet --max-pods (default 110) */
 };
 
 struct agent;

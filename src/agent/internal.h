@@ -90,13 +90,14 @@ struct simpod {
 
     /* Everything below belongs to the worker that holds the key (the work queue hands a key
      * to one worker at a time). */
-    char uid[64];      /* the pod this state is for; a new UID resets it */
-    int64_t seen_ms;   /* monotonic: first seen, the start of the start delay */
-    time_t start_time; /* status.startTime */
-    bool started;      /* the sandbox and containers exist */
-    bool terminal;     /* phase Failed or Succeeded: nothing runs any more */
-    bool stopping_logged;
-    uint32_t ip; /* host order; 0: none */
+    char uid[64];         /* the pod this state is for; a new UID resets it */
+    int64_t seen_ms;      /* monotonic: first seen, the start of the start delay */
+    time_t start_time;    /* status.startTime */
+    bool started;         /* the sandbox and containers exist */
+    bool terminal;        /* phase Failed or Succeeded: nothing runs any more */
+    bool stopping_logged; /* "refuses to terminate" said once */
+    bool host_network;    /* spec.hostNetwork: the pod has the node's address */
+    uint32_t ip;          /* host order; 0: none */
     struct sim_container *ctrs, *inits;
     size_t nctrs, ninits;
 

@@ -87,7 +87,7 @@ static const char *go_arch(const char *m)
     return m;
 }
 
-static void set_resources(json_t *status, long cpus, int64_t mem_ki, uint64_t disk)
+static void set_resources(json_t *status, long cpus, int64_t mem_ki, uint64_t disk, int pods)
 {
     json_t *cap = json_object(), *alloc = json_object();
     char buf[64];
@@ -110,8 +110,9 @@ static void set_resources(json_t *status, long cpus, int64_t mem_ki, uint64_t di
     jset_str(cap, "memory", buf);
     snprintf(buf, sizeof(buf), "%lldKi", (long long)(mem_ki > 102400 ? mem_ki - 102400 : 0));
     jset_str(alloc, "memory", buf);
-    jset_str(cap, "pods", "110");
-    jset_str(alloc, "pods", "110");
+    snprintf(buf, sizeof(buf), "%d", pods);
+    jset_str(cap, "pods", buf);
+    jset_str(alloc, "pods", buf);
     json_object_set_new(status, "allocatable", alloc);
     json_object_set_new(status, "capacity", cap);
 }
@@ -128,7 +129,7 @@ static json_t *static_status(struct agent *a, const char *arch)
     if (statvfs(dir, &vfs) == 0 || statvfs("/", &vfs) == 0)
         disk = (uint64_t)vfs.f_blocks * vfs.f_frsize;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    set_resources(st, cpus > 0 ? cpus : 1, mem_total_ki(), disk);
+    set_resources(st, cpus > 0 ? cpus : 1, mem_total_ki(), disk, a->cfg.max_pods);
 
     json_object_set_new(st, "addresses",
                         json_pack("[{s:s,s:s},{s:s,s:s}]", "address", a->cfg.internal_ip, "type",

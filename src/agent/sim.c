@@ -244,6 +244,7 @@ void sim__pod_reset(struct agent *a, struct simpod *sp, const json_t *pod)
     sp->started = sp->terminal = sp->stopping_logged = false;
     sp->ctrs = make_containers(jget_arr(spec, "containers"), &sp->nctrs);
     sp->inits = make_containers(jget_arr(spec, "initContainers"), &sp->ninits);
+    sp->host_network = jget_bool(spec, "hostNetwork", false);
 
     if (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) {
         sp->terminal = sp->started = true;
@@ -257,9 +258,11 @@ void sim__pod_reset(struct agent *a, struct simpod *sp, const json_t *pod)
     for (size_t i = 0; i < json_array_size(cstats); i++)
         if (jget_str(json_array_get(cstats, i), "containerID"))
             any_id = true;
-    if (!ip || !any_id)
+    if ((!ip && !sp->host_network) || !any_id)
         return;
-    if (agent__ip_claim(a, ip))
+    if (sp->host_network)
+        ; /* the node's address, nothing to allocate */
+    else if (agent__ip_claim(a, ip))
         sp->ip = ip;
     else
         sp->ip = agent__ip_alloc(a);
@@ -355,9 +358,9 @@ int64_t sim__advance(struct agent *a, struct simpod *sp, const json_t *pod, bool
         int64_t at = sp->seen_ms + sim__start_delay_ms(a, pod);
         if (now_ms < at)
             return at;
-        if (!sp->ip)
+        if (!sp->ip && !sp->host_network)
             sp->ip = agent__ip_alloc(a);
-        if (!sp->ip) {
+        if (!sp->ip && !sp->host_network) {
             log_error("agent", "pod %s: the pod CIDR is exhausted", sp->key);
             return now_ms + 1000;
         }
@@ -732,10 +735,11 @@ json_t *sim__status(struct agent *a, struct simpod *sp, const json_t *pod)
     const char *host_ip = a->cfg.internal_ip;
     jset_str(st, "hostIP", host_ip);
     json_object_set_new(st, "hostIPs", json_pack("[{s:s}]", "ip", host_ip));
-    if (sp->ip) {
-        agent__ip_str(sp->ip, buf);
-        jset_str(st, "podIP", buf);
-        json_object_set_new(st, "podIPs", json_pack("[{s:s}]", "ip", buf));
+    if (sp->ip || sp->host_network) {
+        /* host-network pods have the node's address from the start, as upstream */
+        const char *ip = sp->host_network ? host_ip : agent__ip_str(sp->ip, buf);
+        jset_str(st, "podIP", ip);
+        json_object_set_new(st, "podIPs", json_pack("[{s:s}]", "ip", ip));
     }
     if (sp->start_time) {
         char ts[KTIME_BUFSZ];

@@ -20,7 +20,7 @@ static void agent_usage(FILE *f)
 {
     fputs("usage: berth agent --server URL --token-file F [--ca-file F] [--node-name N]\n"
           "                   [--runtime sim] [--data-dir DIR] [--sim-start-delay DURATION]\n"
-          "                   [--node-ip IP]\n"
+          "                   [--node-ip IP] [--max-pods N]\n"
           "\n"
           "  --server URL        the API server (https://HOST:PORT)\n"
           "  --token-file F      a file holding the bearer token to authenticate with\n"
@@ -33,7 +33,8 @@ static void agent_usage(FILE *f)
           "                      ~/.local/share/berth)\n"
           "  --sim-start-delay D time from binding to Running+Ready, a Go duration such as 2s\n"
           "                      (default 0; the pod annotation sim.berth.io/start-delay wins)\n"
-          "  --node-ip IP        the node's InternalIP (default 127.0.0.1)\n",
+          "  --node-ip IP        the node's InternalIP (default 127.0.0.1)\n"
+          "  --max-pods N        the node's pods capacity (default 110, as a kubelet)\n",
           f);
 }
 
@@ -77,12 +78,14 @@ int cmd_agent(int argc, char **argv)
         {"data-dir", required_argument, NULL, 'd'},
         {"sim-start-delay", required_argument, NULL, 'D'},
         {"node-ip", required_argument, NULL, 'i'},
+        {"max-pods", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *server = NULL, *token_file = NULL, *ca_file = NULL, *node = NULL;
     const char *runtime = "runc", *data_dir = NULL, *node_ip = NULL;
     int64_t delay_ms = 0;
+    long max_pods = 0;
     int c, status = 1;
 
     optind = 1;
@@ -116,6 +119,15 @@ int cmd_agent(int argc, char **argv)
         case 'i':
             node_ip = optarg;
             break;
+        case 'm': {
+            char *end;
+            max_pods = strtol(optarg, &end, 10);
+            if (*end || max_pods < 1 || max_pods > 1000000) {
+                fprintf(stderr, "berth agent: --max-pods wants a positive number\n");
+                return 2;
+            }
+            break;
+        }
         case 'h':
             agent_usage(stdout);
             return 0;
@@ -192,6 +204,7 @@ int cmd_agent(int argc, char **argv)
         .data_dir = dir,
         .sim_start_delay_ms = (int)delay_ms,
         .internal_ip = node_ip,
+        .max_pods = (int)max_pods,
     };
     rc = agent_start(client, &cfg, &agent);
     if (rc < 0) {

@@ -967,6 +967,44 @@ static void test_ip_uniqueness(void **state)
     json_decref(seen);
 }
 
+static bool node_pods_2000(const json_t *node, const void *arg)
+{
+    return !strcmp(jpath_str(node, "status.capacity.pods") ?: "", "2000");
+}
+
+static void test_host_network_and_max_pods(void **state)
+{
+    struct fx *f = *state;
+    struct agent_config cfg = {.node_name = NODE,
+                               .runtime = "sim",
+                               .data_dir = f->dir,
+                               .internal_ip = "192.0.2.10",
+                               .max_pods = 2000};
+    struct agent_tuning t = fast_tuning();
+    assert_int_equal(agent__start(f->c, &cfg, &t, &f->a), 0);
+    json_t *n = wait_obj(f, RES_NODES, NULL, NODE, node_pods_2000, NULL, 3000, "max pods");
+    assert_string_equal(jpath_str(n, "status.allocatable.pods"), "2000");
+    json_decref(n);
+
+    json_t *pod = tj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"hn\","
+                     "\"namespace\":\"default\"},\"spec\":{\"nodeName\":\"node-a\","
+                     "\"hostNetwork\":true,\"containers\":[{\"name\":\"app\",\"image\":"
+                     "\"nginx\"}]}}");
+    json_t *out = NULL;
+    assert_int_equal(kclient_create(f->c, RES_PODS, "default", pod, &out, NULL), 0);
+    json_decref(pod);
+    json_decref(out);
+    json_t *p = wait_obj(f, RES_PODS, "default", "hn", running_ready, NULL, 3000, "Running");
+    assert_string_equal(jpath_str(p, "status.podIP"), "192.0.2.10");
+    assert_json_eq(jpath(p, "status.podIPs"), "[{\"ip\":\"192.0.2.10\"}]");
+    json_decref(p);
+    /* and it took nothing from the pod CIDR */
+    json_decref(create_pod(f, "next", NODE, NULL));
+    p = wait_obj(f, RES_PODS, "default", "next", running_ready, NULL, 3000, "Running");
+    assert_string_equal(jpath_str(p, "status.podIP"), "10.42.0.2");
+    json_decref(p);
+}
+
 /* --- volumes --- */
 
 static void test_waits_for_bound_claim(void **state)
@@ -1161,6 +1199,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_uid_precondition_spares_new_pod, setup, teardown),
         cmocka_unit_test_setup_teardown(test_annotation_refuse_terminate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ip_uniqueness, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_network_and_max_pods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waits_for_bound_claim, setup, teardown),
         cmocka_unit_test_setup_teardown(test_local_path_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pod_waits_for_local_path_dir, setup, teardown),
