@@ -201,6 +201,26 @@ static void write_failed(struct gc *gc, enum res_id r, const json_t *obj, const 
     free(msg);
 }
 
+/* --- the caches --- */
+
+/* upstream's DefaultIgnoredResources: Events are neither watched nor collected */
+static bool ignored(enum res_id r)
+{
+    return r == RES_EVENTS;
+}
+
+/* The cached object, or NULL (also for an ignored resource). New reference. */
+static json_t *cache_get(struct gc *gc, enum res_id r, const char *ns, const char *name)
+{
+    return gc->inf[r] ? informer_get(gc->inf[r], ns, name) : NULL;
+}
+
+static size_t cache_by_owner(struct gc *gc, enum res_id r, const char *uid, json_t ***out)
+{
+    *out = NULL;
+    return gc->inf[r] ? informer_by_owner(gc->inf[r], uid, out) : 0;
+}
+
 /* --- the absent-owner cache --- */
 
 static char *absent_key(const struct resource * or, const char *ns, const char *name,
@@ -266,7 +286,7 @@ static void dependents_of(struct gc *gc, const struct resource * or, const json_
         return;
     for (int i = 0; i < RES_COUNT; i++) {
         json_t **items;
-        size_t n = informer_by_owner(gc->inf[i], uid, &items);
+        size_t n = cache_by_owner(gc, (enum res_id)i, uid, &items);
         for (size_t k = 0; k < n; k++) {
             json_t *d = items[k];
             bool ok =
@@ -444,6 +464,8 @@ static void report_cross_namespace(struct gc *gc, enum res_id ir, const json_t *
 {
     const char *uid = jget_str(ref, "uid");
     json_t **all;
+    if (!gc->inf[or->id])
+        return;
     size_t n = informer_list(gc->inf[or->id], NULL, NULL, &all);
     for (size_t i = 0; i < n; i++) {
         if (strcmp(meta_str(all[i], "uid"), uid))
@@ -492,7 +514,7 @@ static int classify_ref(struct gc *gc, enum res_id ir, const json_t *item, const
         *out = REF_DANGLING;
         goto out_key;
     }
-    json_t *owner = informer_get(gc->inf[or->id], ns, name);
+    json_t *owner = cache_get(gc, or->id, ns, name);
     if (!owner || strcmp(meta_str(owner, "uid"), uid)) {
         json_decref(owner);
         owner = NULL;
@@ -647,7 +669,7 @@ static bool gc_ready(struct gc *gc)
     if (gc->synced)
         return true;
     for (int i = 0; i < RES_COUNT; i++) {
-        if (!informer_synced(gc->inf[i]))
+        if (gc->inf[i] && !informer_synced(gc->inf[i]))
             return false;
     }
     gc->synced = true;
@@ -669,7 +691,7 @@ int gc_sync(struct gc *gc, const char *key)
         log_warn("gc", "ignoring malformed key %s", key);
         return 0;
     }
-    json_t *obj = informer_get(gc->inf[r], ns, name);
+    json_t *obj = cache_get(gc, r, ns, name);
     if (!obj)
         goto out; /* gone: its deletion event already enqueued what depended on it */
     if (being_deleted(obj)) {
@@ -730,7 +752,7 @@ static void enqueue_waiting_owners(struct gc *gc, const json_t *dep, const json_
                 continue;
         }
         const char *ns = or->namespaced ? meta_str(dep, "namespace") : "";
-        json_t *owner = informer_get(gc->inf[or->id], ns, name);
+        json_t *owner = cache_get(gc, or->id, ns, name);
         if (owner && !strcmp(meta_str(owner, "uid"), uid) && deleting_dependents(owner))
             enqueue_obj(gc, or->id, owner);
         json_decref(owner);
@@ -769,7 +791,7 @@ static void on_delete(void *ctx, const json_t *obj)
         return;
     bool any = false;
     for (int i = 0; i < RES_COUNT; i++) {
-        size_t n = informer_by_owner(gc->inf[i], uid, &items);
+        size_t n = cache_by_owner(gc, (enum res_id)i, uid, &items);
         for (size_t k = 0; k < n; k++)
             enqueue_obj(gc, (enum res_id)i, items[k]);
         any |= n > 0;
@@ -795,9 +817,10 @@ struct gc *gc_new(struct kclient *c, struct informer_factory *f)
     gc->rec = recorder_new(c, "garbage-collector-controller", "");
     gc->absent = json_object();
     pthread_mutex_init(&gc->absent_lock, NULL);
-    for (int i = 0; i < RES_COUNT; i++)
-        gc->inf[i] = informer_factory_get(f, (enum res_id)i);
     for (int i = 0; i < RES_COUNT; i++) {
+        if (ignored((enum res_id)i))
+            continue;
+        gc->inf[i] = informer_factory_get(f, (enum res_id)i);
         gc->src[i].gc = gc;
         gc->src[i].r = (enum res_id)i;
         struct informer_handlers h = {on_add, on_update, on_delete, &gc->src[i]};

@@ -1,6 +1,9 @@
 /* gc.h — the garbage collector: cascading deletion through ownerReferences, for every resource
  * of the resource table, with upstream's semantics (pkg/controller/garbagecollector).
  *
+ * Events are left out, as upstream's default ignoredResources does: they are neither watched
+ * nor collected.
+ *
  * The dependency graph is the shared informers' owner-UID index: the dependents of an object
  * are the objects, of any resource, holding an ownerReference with its UID (and matching kind
  * and name; a namespaced owner only owns objects of its own namespace). On that graph:

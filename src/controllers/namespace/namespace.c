@@ -574,7 +574,8 @@ static int ns_start(const struct ctrl_env *env, void **state)
     struct informer_handlers h = {on_ns, on_ns_update, on_nothing, &n->src[RES_NAMESPACES]};
     informer_add_handlers(n->namespaces, &h);
     for (int i = 0; i < RES_COUNT; i++) {
-        if (!resource_get((enum res_id)i)->namespaced)
+        /* Events are many and nobody waits for them: not worth a cluster-wide cache */
+        if (!resource_get((enum res_id)i)->namespaced || i == RES_EVENTS)
             continue;
         struct informer_handlers ch = {on_nothing, on_nothing_update, on_content_delete,
                                        &n->src[i]};
