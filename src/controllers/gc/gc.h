@@ -43,7 +43,7 @@ extern const struct controller_def gc_controller_def;
 struct gc;
 
 /* A collector over client c and the shared informers of f: takes (creates if needed) the
- * informer of every resource and registers its handlers; starts no thread. c and f must
+ * informer of every resource but Events and registers its handlers; starts no thread. c and f must
  * outlive the collector, and f's informers must be stopped before gc_free. */
 struct gc *gc_new(struct kclient *c, struct informer_factory *f);
 /* Examine one key and act on it (one sync of the worker loop). Until every informer has
