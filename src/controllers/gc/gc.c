@@ -329,11 +329,12 @@ static int delete_object(struct gc *gc, enum res_id r, const json_t *item, const
         if (grc < 0)
             return grc;
         bool same_uid = !strcmp(meta_str(live, "uid"), o.uid);
+        bool deleting = being_deleted(live);
         bool same_owners = json_equal(owner_refs(live), owner_refs(item)) ||
                            (!owner_refs(live) && !owner_refs(item));
         json_decref(live);
-        if (!same_uid)
-            return 0; /* the object we judged is gone; its successor has its own events */
+        if (!same_uid || deleting)
+            return 0; /* gone or going already (a stale cache repeated the decision) */
         if (!same_owners)
             return -ESTALE; /* judge again once the cache has the new owners */
         o.resource_version = NULL;

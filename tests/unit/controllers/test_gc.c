@@ -302,9 +302,16 @@ static void test_foreground_chain(void **state)
     assert_non_null(jpath(mid, "metadata.deletionTimestamp"));
     assert_json_eq(jpath(mid, "metadata.finalizers"), "[\"foregroundDeletion\"]");
     json_decref(mid);
+    /* (a stale cache may repeat a delete; each one asks for the foreground) */
     json_t *d = apisim_deletes_of(e->c, "configmaps", "a", "mid");
-    assert_int_equal(json_array_size(d), 1);
-    assert_string_equal(jget_str(json_array_get(d, 0), "propagation"), "Foreground");
+    assert_true(json_array_size(d) >= 1);
+    size_t i;
+    json_t *del;
+    json_array_foreach(d, i, del)
+    {
+        assert_string_equal(jget_str(del, "propagation"), "Foreground");
+        assert_string_equal(jget_str(del, "uid"), "u-mid");
+    }
     json_decref(d);
     json_t *leaf = apisim_obj(e->c, RES_SECRETS, "a", "leaf");
     assert_non_null(leaf);
