@@ -104,23 +104,22 @@ static const struct resource *ref_resource(const json_t *ref)
     return r;
 }
 
-/* Does ref name the object `owner` of resource `or` (UID and coordinates)? */
-static bool ref_matches(const json_t *ref, const struct resource * or, const json_t *owner)
+/* Does ref name the object `owner` of resource `ores` (UID and coordinates)? */
+static bool ref_matches(const json_t *ref, const struct resource *ores, const json_t *owner)
 {
     const char *uid = jget_str(ref, "uid"), *name = jget_str(ref, "name");
     return uid && name && !strcmp(uid, meta_str(owner, "uid")) &&
-               !strcmp(name, meta_str(owner, "name")) && ref_resource(ref) == or
-        ;
+           !strcmp(name, meta_str(owner, "name")) && ref_resource(ref) == ores;
 }
 
 /* The ownerReference of dep that names owner, or NULL. Borrowed from dep. */
-static json_t *ref_to(const json_t *dep, const struct resource * or, const json_t *owner)
+static json_t *ref_to(const json_t *dep, const struct resource *ores, const json_t *owner)
 {
     size_t i;
     json_t *ref;
     json_array_foreach(owner_refs(dep), i, ref)
     {
-        if (ref_matches(ref, or, owner))
+        if (ref_matches(ref, ores, owner))
             return ref;
     }
     return NULL;
@@ -223,10 +222,11 @@ static size_t cache_by_owner(struct gc *gc, enum res_id r, const char *uid, json
 
 /* --- the absent-owner cache --- */
 
-static char *absent_key(const struct resource * or, const char *ns, const char *name,
+static char *absent_key(const struct resource *ores, const char *ns, const char *name,
                         const char *uid)
 {
-    return xasprintf("%s|%s|%s|%s|%s", uid, or->group, or->kind, or->namespaced ? ns : "", name);
+    return xasprintf("%s|%s|%s|%s|%s", uid, ores->group, ores->kind, ores->namespaced ? ns : "",
+                     name);
 }
 
 static bool absent_has(struct gc *gc, const char *key)
@@ -273,10 +273,10 @@ static void deps_release(struct deps *d)
     memset(d, 0, sizeof(*d));
 }
 
-/* The valid dependents of owner (of resource or): objects naming it by UID, kind and name; for
+/* The valid dependents of owner (of resource ores): objects naming it by UID, kind and name; for
  * a namespaced owner, only those of its namespace (the others reference an owner that does
  * not exist where they live). */
-static void dependents_of(struct gc *gc, const struct resource * or, const json_t *owner,
+static void dependents_of(struct gc *gc, const struct resource *ores, const json_t *owner,
                           struct deps *out)
 {
     const char *uid = meta_str(owner, "uid"), *ns = meta_str(owner, "namespace");
@@ -289,10 +289,9 @@ static void dependents_of(struct gc *gc, const struct resource * or, const json_
         size_t n = cache_by_owner(gc, (enum res_id)i, uid, &items);
         for (size_t k = 0; k < n; k++) {
             json_t *d = items[k];
-            bool ok =
-                ! or->namespaced ||
-                (resource_get((enum res_id)i)->namespaced && !strcmp(meta_str(d, "namespace"), ns));
-            if (ok && ref_to(d, or, owner)) {
+            bool ok = !ores->namespaced || (resource_get((enum res_id)i)->namespaced &&
+                                            !strcmp(meta_str(d, "namespace"), ns));
+            if (ok && ref_to(d, ores, owner)) {
                 ALLOC_GROW(out->v, out->n + 1, out->alloc);
                 out->v[out->n].r = (enum res_id)i;
                 out->v[out->n].obj = json_incref(d);
@@ -461,13 +460,13 @@ enum ref_class { REF_SOLID, REF_DANGLING, REF_WAITING, REF_INVALID };
 /* A reference that resolved to nothing in the dependent's namespace may name an owner living
  * in another one: upstream reports that on the dependent. Scans the owner kind's cache. */
 static void report_cross_namespace(struct gc *gc, enum res_id ir, const json_t *item,
-                                   const struct resource * or, const json_t *ref)
+                                   const struct resource *ores, const json_t *ref)
 {
     const char *uid = jget_str(ref, "uid");
     json_t **all;
-    if (!gc->inf[or->id])
+    if (!gc->inf[ores->id])
         return;
-    size_t n = informer_list(gc->inf[or->id], NULL, NULL, &all);
+    size_t n = informer_list(gc->inf[ores->id], NULL, NULL, &all);
     for (size_t i = 0; i < n; i++) {
         if (strcmp(meta_str(all[i], "uid"), uid))
             continue;
@@ -491,39 +490,39 @@ static void report_cross_namespace(struct gc *gc, enum res_id ir, const json_t *
 static int classify_ref(struct gc *gc, enum res_id ir, const json_t *item, const json_t *ref,
                         enum ref_class *out)
 {
-    const struct resource * or = ref_resource(ref);
+    const struct resource *ores = ref_resource(ref);
     const char *uid = jget_str(ref, "uid"), *name = jget_str(ref, "name");
     const char *ns = meta_str(item, "namespace");
     int rc = 0;
 
     if (!uid || !name)
         return -EINVAL;
-    if (! or) {
+    if (!ores) {
         /* upstream: an unresolvable kind is retried, never taken as absent */
         log_debug("gc", "%s/%s: owner kind %s %s is not served", meta_str(item, "namespace"),
                   meta_str(item, "name"), jget_str(ref, "apiVersion"), jget_str(ref, "kind"));
         return -ENOENT;
     }
-    if (or->namespaced && !resource_get(ir)->namespaced) {
+    if (ores->namespaced && !resource_get(ir)->namespaced) {
         *out = REF_INVALID;
         return 0;
     }
-    if (! or->namespaced)
+    if (!ores->namespaced)
         ns = "";
-    char *akey = absent_key(or, ns, name, uid);
+    char *akey = absent_key(ores, ns, name, uid);
     if (absent_has(gc, akey)) {
         *out = REF_DANGLING;
         goto out_key;
     }
-    json_t *owner = cache_get(gc, or->id, ns, name);
+    json_t *owner = cache_get(gc, ores->id, ns, name);
     if (!owner || strcmp(meta_str(owner, "uid"), uid)) {
         json_decref(owner);
         owner = NULL;
-        rc = kclient_get(gc->c, or->id, ns, name, &owner, NULL);
+        rc = kclient_get(gc->c, ores->id, ns, name, &owner, NULL);
         if (rc == -ENOENT) {
             absent_add(gc, akey);
-            if (or->namespaced)
-                report_cross_namespace(gc, ir, item, or, ref);
+            if (ores->namespaced)
+                report_cross_namespace(gc, ir, item, ores, ref);
             *out = REF_DANGLING;
             rc = 0;
             goto out_key;
@@ -621,14 +620,14 @@ out:
  * once no dependent blocks it any more (upstream's processDeletingDependentsItem). */
 static int process_deleting_dependents(struct gc *gc, enum res_id r, const json_t *owner)
 {
-    const struct resource * or = resource_get(r);
+    const struct resource *ores = resource_get(r);
     struct deps deps;
     size_t blocking = 0;
 
-    dependents_of(gc, or, owner, &deps);
+    dependents_of(gc, ores, owner, &deps);
     for (size_t i = 0; i < deps.n; i++) {
         const json_t *d = deps.v[i].obj;
-        if (jget_bool(ref_to(d, or, owner), "blockOwnerDeletion", false))
+        if (jget_bool(ref_to(d, ores, owner), "blockOwnerDeletion", false))
             blocking++;
         if (!being_deleted(d)) {
             char *k = key_of_obj(deps.v[i].r, d);
@@ -646,12 +645,12 @@ static int process_deleting_dependents(struct gc *gc, enum res_id r, const json_
  * (upstream's attemptToOrphanWorker). */
 static int orphan_dependents(struct gc *gc, enum res_id r, const json_t *owner)
 {
-    const struct resource * or = resource_get(r);
+    const struct resource *ores = resource_get(r);
     const char *uid = meta_str(owner, "uid");
     struct deps deps;
     int err = 0;
 
-    dependents_of(gc, or, owner, &deps);
+    dependents_of(gc, ores, owner, &deps);
     for (size_t i = 0; i < deps.n; i++) {
         int rc = remove_owner_refs(gc, deps.v[i].r, deps.v[i].obj, &uid, 1);
         if (rc < 0 && !err)
@@ -735,9 +734,9 @@ static void enqueue_waiting_owners(struct gc *gc, const json_t *dep, const json_
     json_t *ref;
     json_array_foreach(refs, i, ref)
     {
-        const struct resource * or = ref_resource(ref);
+        const struct resource *ores = ref_resource(ref);
         const char *name = jget_str(ref, "name"), *uid = jget_str(ref, "uid");
-        if (! or || !name || !uid)
+        if (!ores || !name || !uid)
             continue;
         /* still named, with the same blocking flag: nothing changed for that owner */
         if (except) {
@@ -752,10 +751,10 @@ static void enqueue_waiting_owners(struct gc *gc, const json_t *dep, const json_
             if (same)
                 continue;
         }
-        const char *ns = or->namespaced ? meta_str(dep, "namespace") : "";
-        json_t *owner = cache_get(gc, or->id, ns, name);
+        const char *ns = ores->namespaced ? meta_str(dep, "namespace") : "";
+        json_t *owner = cache_get(gc, ores->id, ns, name);
         if (owner && !strcmp(meta_str(owner, "uid"), uid) && deleting_dependents(owner))
-            enqueue_obj(gc, or->id, owner);
+            enqueue_obj(gc, ores->id, owner);
         json_decref(owner);
     }
 }
