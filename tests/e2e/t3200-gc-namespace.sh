@@ -54,6 +54,7 @@ apiVersion: apps/v1
 kind: ControllerRevision
 metadata: {name: rev-1, namespace: doomed}
 revision: 1
+data: {spec: {}}
 EOF
 check "kubectl delete ns returns once the namespace is gone" timeout 90 kubectl delete namespace doomed
 check "the namespace is gone" gone namespace doomed
@@ -130,7 +131,7 @@ check_out "its dependents stay, without the reference" '^$' \
     k get configmap or-kid -n casc -o jsonpath='{.metadata.ownerReferences}'
 check_out "(the Secret too)" '^$' k get secret or-kid2 -n casc -o jsonpath='{.metadata.ownerReferences}'
 sleep 2
-check "and are not collected later" k get configmap or-kid secret/or-kid2 -n casc
+check "and are not collected later" k get configmap/or-kid secret/or-kid2 -n casc
 
 make_family fg
 check "--cascade=foreground returns once the owner is gone" timeout 60 kubectl delete configmap fg-owner -n casc --cascade=foreground
