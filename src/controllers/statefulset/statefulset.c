@@ -496,28 +496,26 @@ static void free_list(json_t **items, size_t n)
     free(items);
 }
 
-int sts_controller_sync(struct sts_controller *c, const char *key)
+int sts_reconcile(struct sts_control *ctl, const json_t *set, json_t *const *all_revs,
+                  size_t nall_revs, json_t *const *all_pods, size_t nall_pods,
+                  json_t *const *claims, size_t nclaims, json_t **status_out)
 {
-    char *ns = NULL, *name = NULL;
     struct label_selector *sel = NULL;
-    json_t *set, **all_revs = NULL, **revs = NULL, **all_pods = NULL, **pods = NULL;
-    json_t **claims = NULL, *status = NULL;
-    size_t nall_revs = 0, nrevs = 0, nall_pods = 0, npods = 0, nclaims = 0;
+    json_t **revs = xcalloc(nall_revs + 1, sizeof(*revs)), **pods = NULL;
+    size_t nrevs = 0, npods = 0;
     bool orphans = false;
-    int rc = 0;
+    int rc;
 
-    key_split(key, &ns, &name);
-    set = informer_get(c->sets, ns, name);
-    if (!set)
-        goto out; /* deleted: the garbage collector cleans up */
+    if (status_out)
+        *status_out = NULL;
     if (sts__selector(set, &sel) < 0) {
-        log_warn(SUBSYS, "error converting StatefulSet %s selector", key);
-        goto out;
+        log_warn(SUBSYS, "error converting StatefulSet %s/%s selector",
+                 jpath_str(set, "metadata.namespace"), jpath_str(set, "metadata.name"));
+        free(revs);
+        return 0; /* retrying cannot help */
     }
 
     /* adoptOrphanRevisions */
-    nall_revs = informer_list(c->revs, ns, NULL, &all_revs);
-    revs = xcalloc(nall_revs + 1, sizeof(*revs));
     for (size_t i = 0; i < nall_revs; i++) {
         if (!sts__revision_is_candidate(set, sel, all_revs[i]))
             continue;
@@ -527,50 +525,62 @@ int sts_controller_sync(struct sts_controller *c, const char *key)
     }
     if (orphans) {
         struct sts_err e = {{0}};
-        rc = sts__can_adopt(&c->ctl, set, &e);
+        rc = sts__can_adopt(ctl, set, &e);
         for (size_t i = 0; rc == 0 && i < nrevs; i++) {
             json_t *adopted = NULL;
             if (sts__controller_of(revs[i]))
                 continue;
-            rc = sts__adopt_revision(&c->ctl, set, revs[i], &adopted, &e);
+            rc = sts__adopt_revision(ctl, set, revs[i], &adopted, &e);
             if (rc == 0) {
                 json_decref(revs[i]);
                 revs[i] = adopted;
             }
         }
         if (rc < 0) {
-            log_info(SUBSYS, "can't adopt ControllerRevisions of %s: %s", key, e.msg);
+            log_info(SUBSYS, "can't adopt ControllerRevisions of %s/%s: %s",
+                     jpath_str(set, "metadata.namespace"), jpath_str(set, "metadata.name"),
+                     e.msg);
             goto out;
         }
     }
 
     /* getPodsForStatefulSet: every pod of the namespace, claimed */
-    nall_pods = informer_list(c->pods, ns, NULL, &all_pods);
-    rc = sts__claim_pods(&c->ctl, set, sel, all_pods, nall_pods, &pods, &npods);
+    rc = sts__claim_pods(ctl, set, sel, all_pods, nall_pods, &pods, &npods);
     if (rc < 0)
         goto out;
-
-    nclaims = informer_list(c->claims, ns, NULL, &claims);
-    rc = sts_update(&c->ctl, set, pods, npods, revs, nrevs, claims, nclaims, &status);
-    if (rc == 0) {
-        int min_ready = (int)jpath_int(set, "spec.minReadySeconds", 0);
-        if (min_ready > 0 && status &&
-            jget_int(status, "availableReplicas", 0) != sts__replicas(set))
-            enqueue_after(c, set, min_ready * 1000);
-    }
+    rc = sts_update(ctl, set, pods, npods, revs, nrevs, claims, nclaims, status_out);
 out:
-    json_decref(status);
-    if (claims)
-        informer_list_free(claims, nclaims);
     if (pods)
         free_list(pods, npods);
-    if (all_pods)
-        informer_list_free(all_pods, nall_pods);
-    if (revs)
-        free_list(revs, nrevs);
-    if (all_revs)
-        informer_list_free(all_revs, nall_revs);
+    free_list(revs, nrevs);
     label_selector_free(sel);
+    return rc;
+}
+
+int sts_controller_sync(struct sts_controller *c, const char *key)
+{
+    char *ns = NULL, *name = NULL;
+    json_t *set, **revs = NULL, **pods = NULL, **claims = NULL, *status = NULL;
+    size_t nrevs = 0, npods = 0, nclaims = 0;
+    int rc = 0, min_ready;
+
+    key_split(key, &ns, &name);
+    set = informer_get(c->sets, ns, name);
+    if (!set)
+        goto out; /* deleted: the garbage collector cleans up */
+    nrevs = informer_list(c->revs, ns, NULL, &revs);
+    npods = informer_list(c->pods, ns, NULL, &pods);
+    nclaims = informer_list(c->claims, ns, NULL, &claims);
+    rc = sts_reconcile(&c->ctl, set, revs, nrevs, pods, npods, claims, nclaims, &status);
+    min_ready = (int)jpath_int(set, "spec.minReadySeconds", 0);
+    if (rc == 0 && min_ready > 0 && status &&
+        jget_int(status, "availableReplicas", 0) != sts__replicas(set))
+        enqueue_after(c, set, min_ready * 1000);
+    informer_list_free(claims, nclaims);
+    informer_list_free(pods, npods);
+    informer_list_free(revs, nrevs);
+out:
+    json_decref(status);
     json_decref(set);
     free(ns);
     free(name);

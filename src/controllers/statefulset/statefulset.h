@@ -57,6 +57,15 @@ int sts_update(struct sts_control *ctl, const json_t *set, json_t *const *pods, 
                json_t *const *revisions, size_t nrevisions, json_t *const *claims,
                size_t nclaims, json_t **status_out);
 
+/* The whole sync of one set over everything the caches hold for its namespace: adopt orphan
+ * ControllerRevisions that match the selector (after a live re-check of the set), claim the
+ * pods (adopt matching orphans, release non-matching pods), then sts_update with the set's
+ * pods and revisions. All arrays are borrowed. An unusable selector is logged and returns 0
+ * (retrying cannot help). */
+int sts_reconcile(struct sts_control *ctl, const json_t *set, json_t *const *revisions,
+                  size_t nrevisions, json_t *const *pods, size_t npods, json_t *const *claims,
+                  size_t nclaims, json_t **status_out);
+
 /* --- the controller, for tests and the manager --- */
 
 struct sts_controller;
