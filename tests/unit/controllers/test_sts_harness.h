@@ -230,6 +230,36 @@ static int h_finish_terminating(struct h *h)
     return n;
 }
 
+/* The garbage collector's part for claims: remove those whose owner (a pod or the set) no
+ * longer exists with the UID of the reference. Returns how many went. */
+static int h_gc_claims(struct h *h)
+{
+    json_t *l = kfake_list(h->c, RES_PERSISTENTVOLUMECLAIMS, NS), *c, *r;
+    size_t i, k;
+    int n = 0;
+    json_array_foreach(l, i, c)
+    {
+        json_array_foreach(jpath(c, "metadata.ownerReferences"), k, r)
+        {
+            const char *kind = jget_str(r, "kind");
+            enum res_id res = !strcmp(kind, "Pod") ? RES_PODS : RES_STATEFULSETS;
+            json_t *owner;
+            if (strcmp(kind, "Pod") && strcmp(kind, "StatefulSet"))
+                continue; /* owners the test made up stay */
+            owner = kfake_get(h->c, res, NS, jget_str(r, "name"));
+            bool gone = !owner || strcmp(jpath_str(owner, "metadata.uid"), jget_str(r, "uid"));
+            json_decref(owner);
+            if (gone) {
+                kfake_remove(h->c, RES_PERSISTENTVOLUMECLAIMS, NS, jpath_str(c, "metadata.name"));
+                n++;
+                break;
+            }
+        }
+    }
+    json_decref(l);
+    return n;
+}
+
 /* Make every Pending pod Running and Ready (ready for `age` seconds), except those whose names
  * are listed in `except` (comma separated, or NULL). */
 static void h_kubelet(struct h *h, const char *except, int age)
