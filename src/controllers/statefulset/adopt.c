@@ -73,12 +73,11 @@ static int adopt(struct sts_control *ctl, const json_t *set, const json_t *pod, 
     return patch_pod(ctl, pod, patch, e);
 }
 
-static int release(struct sts_control *ctl, const json_t *set, const json_t *pod,
-                   struct sts_err *e)
+static int release(struct sts_control *ctl, const json_t *set, const json_t *pod, struct sts_err *e)
 {
-    json_t *patch = json_pack("{s:{s:[{s:s,s:s?}],s:s?}}", "metadata", "ownerReferences",
-                              "$patch", "delete", "uid", jpath_str(set, "metadata.uid"), "uid",
-                              jpath_str(pod, "metadata.uid"));
+    json_t *patch =
+        json_pack("{s:{s:[{s:s,s:s?}],s:s?}}", "metadata", "ownerReferences", "$patch", "delete",
+                  "uid", jpath_str(set, "metadata.uid"), "uid", jpath_str(pod, "metadata.uid"));
     int rc = patch_pod(ctl, pod, patch, e);
 
     /* gone, or no longer ours (a UID mismatch is Invalid): nothing to release */
@@ -100,8 +99,8 @@ int sts__claim_pods(struct sts_control *ctl, const json_t *set, const struct lab
 
     for (size_t i = 0; i < npods; i++) {
         const json_t *pod = pods[i], *ref = sts__controller_of(pod);
-        bool match = label_selector_matches(sel, jpath(pod, "metadata.labels")) &&
-                     sts__is_member(set, pod);
+        bool match =
+            label_selector_matches(sel, jpath(pod, "metadata.labels")) && sts__is_member(set, pod);
         struct sts_err e = {{0}};
         int rc;
 
@@ -126,8 +125,7 @@ int sts__claim_pods(struct sts_control *ctl, const json_t *set, const struct lab
         }
         if (deleting(set) || !match || deleting(pod))
             continue;
-        if (strcmp(jpath_str(pod, "metadata.namespace") ? jpath_str(pod, "metadata.namespace")
-                                                        : "",
+        if (strcmp(jpath_str(pod, "metadata.namespace") ? jpath_str(pod, "metadata.namespace") : "",
                    ns ? ns : ""))
             continue;
         if (can_adopt == 1)

@@ -26,8 +26,8 @@
 /* Maps from strings to strings keep their "" values: a label "a: ''" is not an absent label. */
 static bool is_string_map(const char *key)
 {
-    static const char *const maps[] = {"labels", "annotations", "nodeSelector", "volumeAttributes",
-                                       "options", NULL};
+    static const char *const maps[] = {"labels",           "annotations", "nodeSelector",
+                                       "volumeAttributes", "options",     NULL};
     for (const char *const *m = maps; *m; m++)
         if (!strcmp(key, *m))
             return true;
@@ -352,8 +352,8 @@ static bool in_list(const char *name, const char *const *live, size_t n)
     return false;
 }
 
-int sts__truncate_history(struct sts_run *r, json_t *const *pods, size_t npods,
-                          json_t *const *revs, size_t n, struct sts_err *e)
+int sts__truncate_history(struct sts_run *r, json_t *const *pods, size_t npods, json_t *const *revs,
+                          size_t n, struct sts_err *e)
 {
     const char **live = xcalloc(npods + 2, sizeof(*live));
     const json_t **hist = xcalloc(n + 1, sizeof(*hist));
@@ -406,8 +406,8 @@ bool sts__revision_is_candidate(const json_t *set, const struct label_selector *
     return uid && ruid && !strcmp(uid, ruid);
 }
 
-int sts__adopt_revision(struct sts_control *ctl, const json_t *set, const json_t *rev,
-                        json_t **out, struct sts_err *e)
+int sts__adopt_revision(struct sts_control *ctl, const json_t *set, const json_t *rev, json_t **out,
+                        struct sts_err *e)
 {
     json_t *patch = json_pack("{s:{s:[o],s:s?}}", "metadata", "ownerReferences",
                               sts__controller_ref(set, "apps/v1", "StatefulSet"), "uid",

@@ -165,9 +165,9 @@ void sts__update_storage(const json_t *set, json_t *pod)
     json_array_foreach(templates, i, t)
     {
         char *claim = sts__claim_name(set, t, ord);
-        json_array_append_new(vols, json_pack("{s:s?,s:{s:s}}", "name",
-                                              jpath_str(t, "metadata.name"),
-                                              "persistentVolumeClaim", "claimName", claim));
+        json_array_append_new(vols,
+                              json_pack("{s:s?,s:{s:s}}", "name", jpath_str(t, "metadata.name"),
+                                        "persistentVolumeClaim", "claimName", claim));
         free(claim);
     }
     json_array_foreach(jget_arr(spec, "volumes"), i, v)
@@ -198,9 +198,9 @@ static void copy_member(json_t *dst, const json_t *src, const char *key)
 
 json_t *sts__controller_ref(const json_t *owner, const char *api_version, const char *kind)
 {
-    return json_pack("{s:s,s:s,s:s?,s:s?,s:b,s:b}", "apiVersion", api_version, "kind", kind,
-                     "name", jpath_str(owner, "metadata.name"), "uid",
-                     jpath_str(owner, "metadata.uid"), "controller", 1, "blockOwnerDeletion", 1);
+    return json_pack("{s:s,s:s,s:s?,s:s?,s:b,s:b}", "apiVersion", api_version, "kind", kind, "name",
+                     jpath_str(owner, "metadata.name"), "uid", jpath_str(owner, "metadata.uid"),
+                     "controller", 1, "blockOwnerDeletion", 1);
 }
 
 /* controller.GetPodFromTemplate (labels, annotations, finalizers and spec of the template,
@@ -219,7 +219,8 @@ json_t *sts__new_pod(const json_t *set, int ordinal)
     prefix = xasprintf("%s-", jpath_str(set, "metadata.name"));
     jset_str(meta, "generateName", prefix);
     free(prefix);
-    json_object_set_new(meta, "ownerReferences", json_pack("[o]", sts__controller_ref(set, "apps/v1", "StatefulSet")));
+    json_object_set_new(meta, "ownerReferences",
+                        json_pack("[o]", sts__controller_ref(set, "apps/v1", "StatefulSet")));
     spec = jget_obj(tmpl, "spec") ? json_deep_copy(jget_obj(tmpl, "spec")) : json_object();
     json_object_set_new(pod, "spec", spec);
     jset_str(meta, "name", name);
@@ -245,10 +246,9 @@ json_t *sts__new_versioned_pod(const json_t *cur_set, const json_t *upd_set, con
     const json_t *ru = jget_obj(us, "rollingUpdate");
     const char *type = jget_str(us, "type");
     int start = sts__start_ordinal(cur_set);
-    bool current =
-        (type && !strcmp(type, "RollingUpdate") && !ru &&
-         ordinal < start + (int)jpath_int(cur_set, "status.currentReplicas", 0)) ||
-        (ru && ordinal < start + (int)jget_int(ru, "partition", 0));
+    bool current = (type && !strcmp(type, "RollingUpdate") && !ru &&
+                    ordinal < start + (int)jpath_int(cur_set, "status.currentReplicas", 0)) ||
+                   (ru && ordinal < start + (int)jget_int(ru, "partition", 0));
     json_t *pod = sts__new_pod(current ? cur_set : upd_set, ordinal);
 
     jset_str(jensure_obj(jensure_obj(pod, "metadata"), "labels"), STS_LABEL_REVISION,

@@ -25,7 +25,7 @@
 #define STS_LABEL_REVISION "controller-revision-hash"
 #define CR_LABEL_HASH "controller.kubernetes.io/hash"
 
-#define STS_MAX_BATCH 500 /* upstream MaxBatchSize: in-flight calls of a Parallel batch */
+#define STS_MAX_BATCH 500      /* upstream MaxBatchSize: in-flight calls of a Parallel batch */
 #define STS_REV_PREFIX_MAX 223 /* ControllerRevisionName truncates the set name to this */
 
 /* An error's text, as upstream's err.Error() would read in an event. */
@@ -49,23 +49,23 @@ void sts__status_release(struct sts_status *s);
 /* One reconcile of one set: what sts_update establishes and the phases share. */
 struct sts_run {
     struct sts_control *ctl;
-    const json_t *set;       /* borrowed: the set as read */
+    const json_t *set; /* borrowed: the set as read */
     const char *ns, *name, *uid;
-    int start;               /* spec.ordinals.start, 0 when absent */
-    int replicas;            /* spec.replicas */
-    int min_ready;           /* spec.minReadySeconds */
-    bool monotonic;          /* podManagementPolicy != Parallel */
+    int start;      /* spec.ordinals.start, 0 when absent */
+    int replicas;   /* spec.replicas */
+    int min_ready;  /* spec.minReadySeconds */
+    bool monotonic; /* podManagementPolicy != Parallel */
     time_t now;
-    json_t *cur_set, *upd_set; /* the set at the current / update revision (owned) */
-    json_t *cur_rev, *upd_rev; /* the two ControllerRevisions (owned references) */
+    json_t *cur_set, *upd_set;       /* the set at the current / update revision (owned) */
+    json_t *cur_rev, *upd_rev;       /* the two ControllerRevisions (owned references) */
     const char *cur_name, *upd_name; /* their names (borrowed from cur_rev / upd_rev) */
     int collision_count;
 
-    json_t *claims;          /* claim name -> claim; this run's own writes are put back */
-    pthread_mutex_t mu;      /* guards claims during a Parallel batch */
+    json_t *claims;     /* claim name -> claim; this run's own writes are put back */
+    pthread_mutex_t mu; /* guards claims during a Parallel batch */
 
-    json_t **replicas_v;     /* [replicas]: the in-range pods, placeholders where missing */
-    json_t **condemned;      /* out-of-range pods, by descending ordinal */
+    json_t **replicas_v; /* [replicas]: the in-range pods, placeholders where missing */
+    json_t **condemned;  /* out-of-range pods, by descending ordinal */
     size_t ncondemned;
     const json_t *first_unavailable; /* borrowed from replicas_v / condemned, or NULL */
 
@@ -151,15 +151,15 @@ json_t *sts__apply_revision(const json_t *set, const json_t *rev);
  * and r->collision_count. revs must be sorted. */
 int sts__get_revisions(struct sts_run *r, json_t **revs, size_t n, struct sts_err *e);
 /* truncateHistory over the sorted revs: keep live ones, delete the oldest beyond the limit. */
-int sts__truncate_history(struct sts_run *r, json_t *const *pods, size_t npods,
-                          json_t *const *revs, size_t n, struct sts_err *e);
+int sts__truncate_history(struct sts_run *r, json_t *const *pods, size_t npods, json_t *const *revs,
+                          size_t n, struct sts_err *e);
 /* Does the set own rev, or is rev an orphan matching its selector (ListControllerRevisions)? */
 bool sts__revision_is_candidate(const json_t *set, const struct label_selector *sel,
                                 const json_t *rev);
 /* AdoptControllerRevision: patch the controller ref in, with the revision's UID as
  * precondition. *out gets the patched revision. */
-int sts__adopt_revision(struct sts_control *ctl, const json_t *set, const json_t *rev,
-                        json_t **out, struct sts_err *e);
+int sts__adopt_revision(struct sts_control *ctl, const json_t *set, const json_t *rev, json_t **out,
+                        struct sts_err *e);
 
 /* --- retention.c: persistentVolumeClaimRetentionPolicy --- */
 
@@ -186,8 +186,7 @@ json_t *sts__claims_for(const json_t *set, const json_t *pod);
 /* Borrowed claim from r->claims, or NULL. */
 json_t *sts__claim_get(struct sts_run *r, const char *name);
 void sts__claim_put(struct sts_run *r, json_t *claim); /* steals the reference */
-int sts__create_claims(struct sts_run *r, const json_t *set, const json_t *pod,
-                       struct sts_err *e);
+int sts__create_claims(struct sts_run *r, const json_t *set, const json_t *pod, struct sts_err *e);
 int sts__create_missing_claims(struct sts_run *r, const json_t *set, const json_t *pod,
                                struct sts_err *e);
 bool sts__pod_claim_is_stale(struct sts_run *r, const json_t *set, const json_t *pod);

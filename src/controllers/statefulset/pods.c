@@ -39,8 +39,8 @@ json_t *sts__claims_for(const json_t *set, const json_t *pod)
         jset_str(meta, "name", name);
         jset_str(meta, "namespace", jpath_str(set, "metadata.namespace"));
         /* the template's labels, then the selector's (which win) */
-        labels = json_is_object(jget(tm, "labels")) ? json_deep_copy(jget(tm, "labels"))
-                                                     : json_object();
+        labels =
+            json_is_object(jget(tm, "labels")) ? json_deep_copy(jget(tm, "labels")) : json_object();
         json_object_foreach((json_t *)match, k, v) json_object_set(labels, k, v);
         if (json_object_size(labels))
             json_object_set_new(meta, "labels", labels);
@@ -52,8 +52,9 @@ json_t *sts__claims_for(const json_t *set, const json_t *pod)
             json_object_set_new(meta, "finalizers", json_deep_copy(jget(tm, "finalizers")));
         claim = json_pack("{s:s,s:s,s:o}", "apiVersion", "v1", "kind", "PersistentVolumeClaim",
                           "metadata", meta);
-        json_object_set_new(claim, "spec", jget_obj(t, "spec") ? json_deep_copy(jget_obj(t, "spec"))
-                                                               : json_object());
+        json_object_set_new(claim, "spec",
+                            jget_obj(t, "spec") ? json_deep_copy(jget_obj(t, "spec"))
+                                                : json_object());
         json_array_append_new(out, claim);
         free(name);
     }
@@ -96,14 +97,13 @@ static void pod_event(struct sts_run *r, const char *verb, const json_t *pod, in
     if (rc == 0) {
         char reason[48];
         snprintf(reason, sizeof(reason), "Successful%s", uverb);
-        sts__event(r->ctl, r->set, "Normal", reason, "%s Pod %s in StatefulSet %s successful",
-                   verb, pod_name, r->name);
+        sts__event(r->ctl, r->set, "Normal", reason, "%s Pod %s in StatefulSet %s successful", verb,
+                   pod_name, r->name);
     } else {
         char reason[48];
         snprintf(reason, sizeof(reason), "Failed%s", uverb);
         sts__event(r->ctl, r->set, "Warning", reason,
-                   "%s Pod %s in StatefulSet %s failed error: %s", verb, pod_name, r->name,
-                   e->msg);
+                   "%s Pod %s in StatefulSet %s failed error: %s", verb, pod_name, r->name, e->msg);
     }
 }
 
@@ -346,8 +346,8 @@ int sts__delete_pod(struct sts_run *r, const json_t *set, const json_t *pod, str
     int rc;
 
     (void)set;
-    rc = kclient_delete(r->ctl->client, RES_PODS, r->ns, jpath_str(pod, "metadata.name"), NULL,
-                        &st);
+    rc =
+        kclient_delete(r->ctl->client, RES_PODS, r->ns, jpath_str(pod, "metadata.name"), NULL, &st);
     if (rc < 0)
         sts__err_client(e, rc, &st);
     pod_event(r, "delete", pod, rc, e);
@@ -405,7 +405,8 @@ int sts__expand_claims(struct sts_run *r, struct sts_err *e)
             continue;
         }
         pthread_mutex_lock(&r->mu);
-        json_object_foreach(r->claims, cname, claim) json_array_append_new(names, json_string(cname));
+        json_object_foreach(r->claims, cname, claim)
+            json_array_append_new(names, json_string(cname));
         pthread_mutex_unlock(&r->mu);
         json_array_foreach(names, k, nm)
         {
@@ -431,8 +432,8 @@ int sts__expand_claims(struct sts_run *r, struct sts_err *e)
                     json_t *out = NULL;
                     int rc;
 
-                    patch = xasprintf("{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"%s\"}}}}",
-                                      qs);
+                    patch = xasprintf(
+                        "{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"%s\"}}}}", qs);
                     rc = kclient_patch(r->ctl->client, RES_PERSISTENTVOLUMECLAIMS, r->ns, name,
                                        KPATCH_MERGE, patch, NULL, &out, &st);
                     pod_name = xasprintf("%s-%d", r->name, ord);
@@ -457,7 +458,8 @@ int sts__expand_claims(struct sts_run *r, struct sts_err *e)
             if (ord < r->start || ord >= r->start + r->replicas)
                 continue;
             claim = sts__claim_get(r, name);
-            if (storage_of(claim, "status.capacity.storage", &cap) && quantity_cmp(&cap, &want) >= 0)
+            if (storage_of(claim, "status.capacity.storage", &cap) &&
+                quantity_cmp(&cap, &want) >= 0)
                 compatible++;
             else if (grown && (phase = jpath_str(claim, "status.phase")) && !strcmp(phase, "Bound"))
                 updating++; /* asked for the size, the volume is not there yet */

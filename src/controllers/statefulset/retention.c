@@ -235,8 +235,7 @@ int sts__update_claims_for_retention(struct sts_run *r, const json_t *set, const
         if (!sts__claim_owner_up_to_date(claim, set, pod)) {
             copy = json_deep_copy(claim);
             sts__update_claim_owner_refs(copy, set, pod);
-            rc = kclient_update(r->ctl->client, RES_PERSISTENTVOLUMECLAIMS, r->ns, copy, &out,
-                                &st);
+            rc = kclient_update(r->ctl->client, RES_PERSISTENTVOLUMECLAIMS, r->ns, copy, &out, &st);
             json_decref(copy);
             if (rc < 0) {
                 struct sts_err ce = {{0}};

@@ -19,13 +19,13 @@ typedef int (*item_fn)(struct sts_run *r, size_t i, bool *stop, struct sts_err *
 struct batch {
     struct sts_run *r;
     item_fn fn;
-    size_t first, n;     /* the items of this batch */
-    size_t next;         /* next item to hand out (under mu) */
+    size_t first, n; /* the items of this batch */
+    size_t next;     /* next item to hand out (under mu) */
     pthread_mutex_t mu;
-    int rc;              /* first error */
-    struct sts_err err;  /* its text */
+    int rc;             /* first error */
+    struct sts_err err; /* its text */
     int nerr;
-    struct strbuf all;   /* every error, for the aggregate text */
+    struct strbuf all; /* every error, for the aggregate text */
 };
 
 static void batch_one(struct batch *b, size_t i)
@@ -68,8 +68,8 @@ static int slow_start_batch(struct sts_run *r, size_t count, item_fn fn, struct 
     int threads = r->ctl->parallelism;
 
     while (size > 0) {
-        struct batch b = {.r = r, .fn = fn, .first = done, .n = size, .next = done,
-                          .all = STRBUF_INIT};
+        struct batch b = {
+            .r = r, .fn = fn, .first = done, .n = size, .next = done, .all = STRBUF_INIT};
         pthread_mutex_init(&b.mu, NULL);
         if (threads > 1 && size > 1) {
             size_t nt = size < (size_t)threads ? size : (size_t)threads;

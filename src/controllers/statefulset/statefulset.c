@@ -60,10 +60,9 @@ void sts__event(struct sts_control *ctl, const json_t *set, const char *type, co
         return;
     /* list items may come without kind and apiVersion: name the set explicitly */
     ref = json_pack("{s:s,s:s,s:{s:s?,s:s?,s:s?,s:s?}}", "apiVersion", "apps/v1", "kind",
-                    "StatefulSet", "metadata", "name", jpath_str(set, "metadata.name"),
-                    "namespace", jpath_str(set, "metadata.namespace"), "uid",
-                    jpath_str(set, "metadata.uid"), "resourceVersion",
-                    jpath_str(set, "metadata.resourceVersion"));
+                    "StatefulSet", "metadata", "name", jpath_str(set, "metadata.name"), "namespace",
+                    jpath_str(set, "metadata.namespace"), "uid", jpath_str(set, "metadata.uid"),
+                    "resourceVersion", jpath_str(set, "metadata.resourceVersion"));
     recorder_eventf(ctl->recorder, ref, type, reason, "%s", msg);
     json_decref(ref);
 }
@@ -135,8 +134,8 @@ static bool is_deleting(const json_t *obj)
 }
 
 int sts_update(struct sts_control *ctl, const json_t *set, json_t *const *pods, size_t npods,
-               json_t *const *revisions, size_t nrevisions, json_t *const *claims,
-               size_t nclaims, json_t **status_out)
+               json_t *const *revisions, size_t nrevisions, json_t *const *claims, size_t nclaims,
+               json_t **status_out)
 {
     struct sts_run r = {0};
     struct sts_err e = {{0}}, se = {{0}}, he = {{0}}, xe = {{0}};
@@ -194,8 +193,9 @@ int sts_update(struct sts_control *ctl, const json_t *set, json_t *const *pods, 
     recount(&r);
     if (stop || rc < 0)
         goto status;
-    if (strcmp(jpath_str(set, "spec.updateStrategy.type") ? jpath_str(set, "spec.updateStrategy.type")
-                                                           : "",
+    if (strcmp(jpath_str(set, "spec.updateStrategy.type")
+                   ? jpath_str(set, "spec.updateStrategy.type")
+                   : "",
                "OnDelete"))
         rc = sts__rolling_update(&r, &e);
 status:
@@ -325,8 +325,8 @@ static void enqueue_matching_sets(struct sts_controller *c, const json_t *pod)
     }
     if (matched > 1)
         log_warn(SUBSYS,
-                 "user error: more than one StatefulSet is selecting pods with labels of %s/%s",
-                 ns, jpath_str(pod, "metadata.name"));
+                 "user error: more than one StatefulSet is selecting pods with labels of %s/%s", ns,
+                 jpath_str(pod, "metadata.name"));
     informer_list_free(sets, n);
 }
 
@@ -389,8 +389,8 @@ static void on_pod_update_(struct sts_controller *c, const json_t *old, const js
     const char *orv = jpath_str(old, "metadata.resourceVersion");
     const char *crv = jpath_str(cur, "metadata.resourceVersion");
     const json_t *oref = sts__controller_of(old), *cref = sts__controller_of(cur);
-    bool labels_changed = !json_eq_or_null(jpath(old, "metadata.labels"),
-                                           jpath(cur, "metadata.labels"));
+    bool labels_changed =
+        !json_eq_or_null(jpath(old, "metadata.labels"), jpath(cur, "metadata.labels"));
     bool ref_changed = !json_eq_or_null(oref, cref);
     const char *ns = jpath_str(cur, "metadata.namespace");
     json_t *set;
@@ -437,8 +437,8 @@ static void enqueue_claim_sets(struct sts_controller *c, const json_t *claim)
         json_array_foreach(jpath(sets[i], "spec.volumeClaimTemplates"), k, t)
         {
             char *prefix = xasprintf("%s-%s-", jpath_str(t, "metadata.name"), sname);
-            bool mine = !strncmp(cname, prefix, strlen(prefix)) &&
-                        sts__parse_name(cname, NULL) >= 0;
+            bool mine =
+                !strncmp(cname, prefix, strlen(prefix)) && sts__parse_name(cname, NULL) >= 0;
             free(prefix);
             if (mine) {
                 enqueue_obj(c, sets[i]);
@@ -538,8 +538,7 @@ int sts_reconcile(struct sts_control *ctl, const json_t *set, json_t *const *all
         }
         if (rc < 0) {
             log_info(SUBSYS, "can't adopt ControllerRevisions of %s/%s: %s",
-                     jpath_str(set, "metadata.namespace"), jpath_str(set, "metadata.name"),
-                     e.msg);
+                     jpath_str(set, "metadata.namespace"), jpath_str(set, "metadata.name"), e.msg);
             goto out;
         }
     }

@@ -34,7 +34,7 @@ extern const struct controller_def statefulset_controller_def;
 /* How the reconcile logic reaches the world. The real controller fills client and recorder;
  * a test may instead (or also) collect events through on_event, and pin the clock. */
 struct sts_control {
-    struct kclient *client; /* every write goes here; thread-safe */
+    struct kclient *client;    /* every write goes here; thread-safe */
     struct recorder *recorder; /* Events; NULL: none are written */
     /* Called for every event as well (tests), with the set (borrowed) the event is about. */
     void (*on_event)(void *ctx, const json_t *set, const char *type, const char *reason,
@@ -54,8 +54,8 @@ struct sts_control {
  * revisions could not be established). Returns 0, or the first negative errno; the status is
  * still written after an error in the pod phase, and the history still truncated. */
 int sts_update(struct sts_control *ctl, const json_t *set, json_t *const *pods, size_t npods,
-               json_t *const *revisions, size_t nrevisions, json_t *const *claims,
-               size_t nclaims, json_t **status_out);
+               json_t *const *revisions, size_t nrevisions, json_t *const *claims, size_t nclaims,
+               json_t **status_out);
 
 /* The whole sync of one set over everything the caches hold for its namespace: adopt orphan
  * ControllerRevisions that match the selector (after a live re-check of the set), claim the

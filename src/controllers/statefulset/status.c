@@ -185,7 +185,8 @@ static bool inconsistent(const json_t *set, const struct sts_status *s)
     const json_t *ct = jget_arr(st, "volumeClaimTemplates");
 
     if (s->observed_generation > jget_int(st, "observedGeneration", 0) ||
-        s->replicas != jget_int(st, "replicas", 0) || s->current != jget_int(st, "currentReplicas", 0) ||
+        s->replicas != jget_int(st, "replicas", 0) ||
+        s->current != jget_int(st, "currentReplicas", 0) ||
         s->ready != jget_int(st, "readyReplicas", 0) ||
         s->updated != jget_int(st, "updatedReplicas", 0) ||
         s->available != jget_int(st, "availableReplicas", 0) ||

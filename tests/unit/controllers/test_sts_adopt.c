@@ -184,9 +184,9 @@ static void test_adopt_revisions(void **state)
     name = xstrdup(jpath_str(cr, "metadata.name"));
     kfake_put(h.c, RES_CONTROLLERREVISIONS, cr);
     other = json_pack("{s:{s:s,s:s,s:{s:s},s:[{s:s,s:s,s:s,s:s,s:b}]},s:{},s:i}", "metadata",
-                      "name", "theirs", "namespace", NS, "labels", "foo", "bar",
-                      "ownerReferences", "apiVersion", "apps/v1", "kind", "StatefulSet", "name",
-                      "x", "uid", "x-uid", "controller", 1, "data", "revision", 9);
+                      "name", "theirs", "namespace", NS, "labels", "foo", "bar", "ownerReferences",
+                      "apiVersion", "apps/v1", "kind", "StatefulSet", "name", "x", "uid", "x-uid",
+                      "controller", 1, "data", "revision", 9);
     kfake_put(h.c, RES_CONTROLLERREVISIONS, other);
     h_run(&h, "ss", 10);
     json_decref(cr);
@@ -243,7 +243,8 @@ static void test_set_being_deleted(void **state)
     orphan(&h, "ss-0");
     set = h_set(&h, "ss");
     jset_str(jget_obj(set, "metadata"), "deletionTimestamp", "2027-01-15T08:00:00Z");
-    json_object_set_new(jget_obj(set, "metadata"), "finalizers", json_pack("[s]", "foregroundDeletion"));
+    json_object_set_new(jget_obj(set, "metadata"), "finalizers",
+                        json_pack("[s]", "foregroundDeletion"));
     kfake_put(h.c, RES_STATEFULSETS, set);
     json_decref(set);
     h_sync_ok(&h, "ss");

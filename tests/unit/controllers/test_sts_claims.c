@@ -26,7 +26,9 @@ static char *refs_of(struct h *h, const char *claim)
     {
         const char *kind = jget_str(r, "kind");
         strbuf_addf(&sb, "%s%s%s", sb.len ? "+" : "",
-                    !strcmp(kind, "StatefulSet") ? "set" : !strcmp(kind, "Pod") ? "pod" : kind,
+                    !strcmp(kind, "StatefulSet") ? "set"
+                    : !strcmp(kind, "Pod")       ? "pod"
+                                                 : kind,
                     jget_bool(r, "controller", false) ? "" : "(nc)");
     }
     json_decref(c);
@@ -118,13 +120,15 @@ static void test_retention_policy_change(void **state)
     h_create_set(&h, h_set_json("foo", 2, NULL));
     h_run(&h, "foo", 20);
     assert_refs(&h, "datadir-foo-0", "");
-    h_patch_set(&h, "foo", "{\"spec\":{\"persistentVolumeClaimRetentionPolicy\":{\"whenDeleted\":"
-                           "\"Delete\"}}}");
+    h_patch_set(&h, "foo",
+                "{\"spec\":{\"persistentVolumeClaimRetentionPolicy\":{\"whenDeleted\":"
+                "\"Delete\"}}}");
     h_run(&h, "foo", 20);
     assert_refs(&h, "datadir-foo-0", "set");
     assert_refs(&h, "datadir-foo-1", "set");
-    h_patch_set(&h, "foo", "{\"spec\":{\"persistentVolumeClaimRetentionPolicy\":{\"whenDeleted\":"
-                           "\"Retain\"}}}");
+    h_patch_set(&h, "foo",
+                "{\"spec\":{\"persistentVolumeClaimRetentionPolicy\":{\"whenDeleted\":"
+                "\"Retain\"}}}");
     h_run(&h, "foo", 20);
     assert_refs(&h, "datadir-foo-0", "");
     h_free(&h);
@@ -187,8 +191,9 @@ static void test_other_owners(void **state)
     h_init(&h);
     h.checks = CHECK_IDENTITY;
     set = h_create_set(&h, h_set_json("foo", 3, POLICY[0][1]));
-    put_claim(&h, "datadir-foo-0",
-              "[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"name\":\"cm\",\"uid\":\"cm-uid\"}]");
+    put_claim(
+        &h, "datadir-foo-0",
+        "[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"name\":\"cm\",\"uid\":\"cm-uid\"}]");
     put_claim(&h, "datadir-foo-1",
               "[{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"name\":\"foo\","
               "\"uid\":\"stale-uid\",\"controller\":true}]");
@@ -203,8 +208,7 @@ static void test_other_owners(void **state)
     {
         json_t *c = h_claim(&h, "datadir-foo-1");
         assert_string_equal(
-            jget_str(json_array_get(jpath(c, "metadata.ownerReferences"), 0), "uid"),
-            "stale-uid");
+            jget_str(json_array_get(jpath(c, "metadata.ownerReferences"), 0), "uid"), "stale-uid");
         json_decref(c);
     }
     assert_refs(&h, "datadir-foo-2", "set");
@@ -236,7 +240,8 @@ static const char *request_of(struct h *h, const char *name)
 static void set_template_size(struct h *h, const char *size)
 {
     json_t *set = h_set(h, "foo");
-    jset_str(jpath(json_array_get(jpath(set, "spec.volumeClaimTemplates"), 0), "spec.resources.requests"),
+    jset_str(jpath(json_array_get(jpath(set, "spec.volumeClaimTemplates"), 0),
+                   "spec.resources.requests"),
              "storage", size);
     assert_int_equal(kclient_update(h->c, RES_STATEFULSETS, NS, set, NULL, NULL), 0);
     json_decref(set);
@@ -265,8 +270,9 @@ static void test_expansion(void **state)
     assert_string_equal(request_of(&h, "datadir-foo-0"), "2Gi");
     assert_string_equal(request_of(&h, "datadir-foo-1"), "2Gi");
     assert_string_equal(request_of(&h, "datadir-foo-2"), "1Gi");
-    assert_int_equal(h_events(&h, "SuccessfulUpdate", "update Claim datadir-foo-0 Pod foo-0 in "
-                                                      "StatefulSet foo success"),
+    assert_int_equal(h_events(&h, "SuccessfulUpdate",
+                              "update Claim datadir-foo-0 Pod foo-0 in "
+                              "StatefulSet foo success"),
                      1);
     assert_int_equal(kfake_calls(h.c, "patch", RES_PERSISTENTVOLUMECLAIMS), 2);
     set = h_set(&h, "foo");
@@ -337,8 +343,9 @@ static void test_expansion_failure(void **state)
     set_template_size(&h, "2Gi");
     kfake_fail_after(h.c, "patch", RES_PERSISTENTVOLUMECLAIMS, 0, -EINVAL);
     assert_int_equal(h_sync(&h, "foo"), -EINVAL);
-    assert_int_equal(h_events(&h, "FailedUpdate", "update Claim datadir-foo-0 for Pod foo-0 in "
-                                                  "StatefulSet foo failed error: "),
+    assert_int_equal(h_events(&h, "FailedUpdate",
+                              "update Claim datadir-foo-0 for Pod foo-0 in "
+                              "StatefulSet foo failed error: "),
                      1);
     kfake_clear_failures(h.c);
     h_sync_ok(&h, "foo");

@@ -115,8 +115,9 @@ static void test_pod_events_resolve_owner(void **state)
 
     ctl_init(&t);
     h_create_set(&t.h, h_set_json("foo", 1, NULL));
-    h_create_set(&t.h, h_set_json("bar", 0, "{\"spec\":{\"selector\":{\"matchLabels\":{\"x\":\"y\"}},"
-                                              "\"template\":{\"metadata\":{\"labels\":{\"x\":\"y\"}}}}}"));
+    h_create_set(&t.h, h_set_json("bar", 0,
+                                  "{\"spec\":{\"selector\":{\"matchLabels\":{\"x\":\"y\"}},"
+                                  "\"template\":{\"metadata\":{\"labels\":{\"x\":\"y\"}}}}}"));
     drain(&t);
     sync_key(&t, "default/foo");
     drain(&t);
@@ -126,7 +127,8 @@ static void test_pod_events_resolve_owner(void **state)
     assert_queued(&t, "default/foo");
 
     /* an orphan queues every set whose selector matches it */
-    p = tj("{\"metadata\":{\"name\":\"stray\",\"namespace\":\"default\",\"labels\":{\"x\":\"y\"}}}");
+    p = tj(
+        "{\"metadata\":{\"name\":\"stray\",\"namespace\":\"default\",\"labels\":{\"x\":\"y\"}}}");
     kfake_put(t.h.c, RES_PODS, p);
     json_decref(p);
     assert_queued(&t, "default/bar");
@@ -157,7 +159,8 @@ static void test_orphan_label_change(void **state)
     ctl_init(&t);
     h_create_set(&t.h, h_set_json("foo", 0, NULL));
     drain(&t);
-    p = tj("{\"metadata\":{\"name\":\"stray\",\"namespace\":\"default\",\"labels\":{\"a\":\"b\"}}}");
+    p = tj(
+        "{\"metadata\":{\"name\":\"stray\",\"namespace\":\"default\",\"labels\":{\"a\":\"b\"}}}");
     kfake_put(t.h.c, RES_PODS, p);
     assert_queued(&t, "");
     jset_str(jpath(p, "metadata.labels"), "foo", "bar");
@@ -245,12 +248,9 @@ static void test_workers_converge(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_set_events_enqueue),
-        cmocka_unit_test(test_sync_from_cache),
-        cmocka_unit_test(test_pod_events_resolve_owner),
-        cmocka_unit_test(test_orphan_label_change),
-        cmocka_unit_test(test_min_ready_requeue),
-        cmocka_unit_test(test_claim_events),
+        cmocka_unit_test(test_set_events_enqueue),       cmocka_unit_test(test_sync_from_cache),
+        cmocka_unit_test(test_pod_events_resolve_owner), cmocka_unit_test(test_orphan_label_change),
+        cmocka_unit_test(test_min_ready_requeue),        cmocka_unit_test(test_claim_events),
         cmocka_unit_test(test_workers_converge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

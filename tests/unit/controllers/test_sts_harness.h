@@ -21,16 +21,16 @@
 #include "controllers/statefulset/internal.h"
 
 #define NS "default"
-#define T0 1800000000 /* the pinned clock of every test */
+#define T0 1800000000             /* the pinned clock of every test */
 #define HOLD "test.berth.io/hold" /* a finalizer that keeps a deleted pod Terminating */
 
 enum {
-    CHECK_MONOTONIC = 1 << 0, /* no successor Running+Ready while a predecessor is not; ordinals
-                               * contiguous from start */
-    CHECK_REVISIONS = 1 << 1, /* pods only at status.currentRevision or updateRevision */
+    CHECK_MONOTONIC = 1 << 0,   /* no successor Running+Ready while a predecessor is not; ordinals
+                                 * contiguous from start */
+    CHECK_REVISIONS = 1 << 1,   /* pods only at status.currentRevision or updateRevision */
     CHECK_UNAVAILABLE = 1 << 2, /* in-range pods unavailable (or missing) <= max_unavailable */
-    CHECK_CLAIMS = 1 << 3,    /* claim owner refs as the retention policy says */
-    CHECK_IDENTITY = 1 << 4,  /* every pod has its identity and storage */
+    CHECK_CLAIMS = 1 << 3,      /* claim owner refs as the retention policy says */
+    CHECK_IDENTITY = 1 << 4,    /* every pod has its identity and storage */
 };
 
 struct h {
@@ -47,9 +47,8 @@ static void h_on_event(void *ctx, const json_t *set, const char *type, const cha
 {
     struct h *h = ctx;
     (void)set;
-    json_array_append_new(h->events,
-                          json_pack("{s:s,s:s,s:s}", "type", type, "reason", reason, "message",
-                                    message));
+    json_array_append_new(
+        h->events, json_pack("{s:s,s:s,s:s}", "type", type, "reason", reason, "message", message));
 }
 
 static void h_init(struct h *h)
@@ -124,15 +123,16 @@ static json_t *h_set(struct h *h, const char *name)
 static void h_patch_set(struct h *h, const char *name, const char *merge_patch)
 {
     struct kstatus st = {0};
-    int rc = kclient_patch(h->c, RES_STATEFULSETS, NS, name, KPATCH_MERGE, merge_patch, NULL,
-                           NULL, &st);
+    int rc =
+        kclient_patch(h->c, RES_STATEFULSETS, NS, name, KPATCH_MERGE, merge_patch, NULL, NULL, &st);
     if (rc)
         fail_msg("patch set: %d %s", rc, st.message);
 }
 
 static void h_set_image(struct h *h, const char *name, const char *image)
 {
-    json_t *set = h_set(h, name), *c0 = json_array_get(jpath(set, "spec.template.spec.containers"), 0);
+    json_t *set = h_set(h, name),
+           *c0 = json_array_get(jpath(set, "spec.template.spec.containers"), 0);
     struct kstatus st = {0};
     int rc;
 
@@ -208,8 +208,7 @@ static void h_set_ready(struct h *h, const char *name, bool ready, int age)
 static void h_hold(struct h *h, const char *name)
 {
     json_t *p = h_pod(h, name);
-    json_array_append_new(jensure_arr(jensure_obj(p, "metadata"), "finalizers"),
-                          json_string(HOLD));
+    json_array_append_new(jensure_arr(jensure_obj(p, "metadata"), "finalizers"), json_string(HOLD));
     h_put_pod(h, p);
 }
 
@@ -463,7 +462,8 @@ static bool h_converged(struct h *h, const char *name)
     const char *cur = jget_str(st, "currentRevision"), *upd = jget_str(st, "updateRevision");
     bool ok = jget_int(st, "readyReplicas", 0) == want && jget_int(st, "replicas", 0) == want &&
               jget_int(st, "observedGeneration", 0) == jpath_int(set, "metadata.generation", 0) &&
-              (jget_int(st, "updatedReplicas", 0) == want || !strcmp(jpath_str(set, "spec.updateStrategy.type"), "OnDelete") ||
+              (jget_int(st, "updatedReplicas", 0) == want ||
+               !strcmp(jpath_str(set, "spec.updateStrategy.type"), "OnDelete") ||
                jpath_int(set, "spec.updateStrategy.rollingUpdate.partition", 0) > 0) &&
               cur && upd;
     json_decref(set);
@@ -472,8 +472,8 @@ static bool h_converged(struct h *h, const char *name)
 
 static int h_writes(struct h *h)
 {
-    static const char *const verbs[] = {"create", "update", "update/status", "patch", "delete",
-                                        NULL};
+    static const char *const verbs[] = {"create", "update", "update/status",
+                                        "patch",  "delete", NULL};
     int n = 0;
     for (const char *const *v = verbs; *v; v++)
         n += kfake_calls(h->c, *v, RES_COUNT);

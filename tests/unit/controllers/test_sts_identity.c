@@ -75,7 +75,8 @@ static void test_new_pod(void **state)
     /* the claim volume first, then the pod's own volumes */
     assert_json_eq(jpath(pod, "spec.volumes"),
                    "[{\"name\":\"datadir\",\"persistentVolumeClaim\":{\"claimName\":"
-                   "\"datadir-web-1\"}},{\"name\":\"home\",\"hostPath\":{\"path\":\"/tmp/home\",\"type\":\"\"}}]");
+                   "\"datadir-web-1\"}},{\"name\":\"home\",\"hostPath\":{\"path\":\"/tmp/"
+                   "home\",\"type\":\"\"}}]");
     assert_true(sts__identity_matches(set, pod));
     assert_true(sts__storage_matches(set, pod));
 
@@ -115,7 +116,8 @@ static void test_template_volume_replaced(void **state)
     pod = sts__new_pod(set, 0);
     assert_json_eq(jpath(pod, "spec.volumes"),
                    "[{\"name\":\"datadir\",\"persistentVolumeClaim\":{\"claimName\":"
-                   "\"datadir-web-0\"}},{\"name\":\"home\",\"hostPath\":{\"path\":\"/tmp/home\",\"type\":\"\"}}]");
+                   "\"datadir-web-0\"}},{\"name\":\"home\",\"hostPath\":{\"path\":\"/tmp/"
+                   "home\",\"type\":\"\"}}]");
     json_decref(pod);
     json_decref(set);
 }
@@ -125,10 +127,11 @@ static void test_claims_for(void **state)
     json_t *set = defaulted_set("web", 1, NULL), *pod = sts__new_pod(set, 4), *claims, *c;
 
     /* template labels merged with the selector's, the selector winning */
-    json_object_set_new(jensure_obj(jensure_obj(json_array_get(jpath(set, "spec.volumeClaimTemplates"), 0),
-                                                "metadata"),
-                                    "labels"),
-                        "foo", json_string("other"));
+    json_object_set_new(
+        jensure_obj(
+            jensure_obj(json_array_get(jpath(set, "spec.volumeClaimTemplates"), 0), "metadata"),
+            "labels"),
+        "foo", json_string("other"));
     jset_str(jpath(json_array_get(jpath(set, "spec.volumeClaimTemplates"), 0), "metadata.labels"),
              "tier", "db");
     claims = sts__claims_for(set, pod);

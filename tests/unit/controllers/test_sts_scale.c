@@ -65,11 +65,13 @@ static void test_scale_up_ordered(void **state)
         assert_int_equal(h_status(&h, "foo", "currentReplicas"), 3);
         assert_int_equal(h_status(&h, "foo", "availableReplicas"), 3);
         assert_int_equal(h_count(&h, RES_PERSISTENTVOLUMECLAIMS), 3);
-        assert_int_equal(h_events(&h, "SuccessfulCreate", "create Pod foo-0 in StatefulSet foo "
-                                                          "successful"),
+        assert_int_equal(h_events(&h, "SuccessfulCreate",
+                                  "create Pod foo-0 in StatefulSet foo "
+                                  "successful"),
                          1);
-        assert_int_equal(h_events(&h, "SuccessfulCreate", "create Claim datadir-foo-2 Pod foo-2 "
-                                                          "in StatefulSet foo success"),
+        assert_int_equal(h_events(&h, "SuccessfulCreate",
+                                  "create Claim datadir-foo-2 Pod foo-2 "
+                                  "in StatefulSet foo success"),
                          1);
 
         h_patch_set(&h, "foo", "{\"spec\":{\"replicas\":4}}");
@@ -180,7 +182,8 @@ static void test_scale_down_ordered(void **state)
                 assert_false(terminating(&h, other));
             }
             /* whenScaled=Delete: the claim belongs to the pod before the pod goes */
-            assert_int_equal(has_pod_ref(&h, claim, pod), sts__when_scaled_delete(h_set(&h, "foo")));
+            assert_int_equal(has_pod_ref(&h, claim, pod),
+                             sts__when_scaled_delete(h_set(&h, "foo")));
             /* waiting for graceful termination: nothing else happens */
             h_sync_ok(&h, "foo");
             h_sync_ok(&h, "foo");
@@ -193,8 +196,9 @@ static void test_scale_down_ordered(void **state)
         assert_int_equal(h_status(&h, "foo", "readyReplicas"), 0);
         assert_int_equal(h_status(&h, "foo", "updatedReplicas"), 0);
         assert_int_equal(h_count(&h, RES_PERSISTENTVOLUMECLAIMS), 3);
-        assert_int_equal(h_events(&h, "SuccessfulDelete", "delete Pod foo-2 in StatefulSet foo "
-                                                          "successful"),
+        assert_int_equal(h_events(&h, "SuccessfulDelete",
+                                  "delete Pod foo-2 in StatefulSet foo "
+                                  "successful"),
                          1);
         h_free(&h);
     }
@@ -395,8 +399,9 @@ static void test_failed_pod_delete_failure(void **state)
     h_set_phase(&h, "foo-1", "Failed");
     kfake_fail_after(h.c, "delete", RES_PODS, 0, -EIO);
     assert_int_equal(h_sync(&h, "foo"), -EIO);
-    assert_int_equal(h_events(&h, "FailedDelete", "delete Pod foo-1 in StatefulSet foo failed "
-                                                  "error: "),
+    assert_int_equal(h_events(&h, "FailedDelete",
+                              "delete Pod foo-1 in StatefulSet foo failed "
+                              "error: "),
                      1);
     assert_non_null(h_pod(&h, "foo-1"));
     kfake_clear_failures(h.c);
@@ -430,8 +435,9 @@ static void test_create_pod_failure(void **state)
     h_sync_ok(&h, "foo");
     h_kubelet(&h, NULL, 60);
     assert_int_equal(h_sync(&h, "foo"), -EIO);
-    assert_int_equal(h_events(&h, "FailedCreate", "create Pod foo-2 in StatefulSet foo failed "
-                                                  "error: "),
+    assert_int_equal(h_events(&h, "FailedCreate",
+                              "create Pod foo-2 in StatefulSet foo failed "
+                              "error: "),
                      1);
     assert_int_equal(pods_of(&h), 2);
     /* the claim was made before the pod: it is there, and reused */
@@ -450,11 +456,13 @@ static void test_create_claim_failure(void **state)
     h_create_set(&h, h_set_json("foo", 1, NULL));
     kfake_fail_after(h.c, "create", RES_PERSISTENTVOLUMECLAIMS, 0, -EIO);
     assert_int_equal(h_sync(&h, "foo"), -EIO);
-    assert_int_equal(h_events(&h, "FailedCreate", "create Claim datadir-foo-0 for Pod foo-0 in "
-                                                  "StatefulSet foo failed error: "),
+    assert_int_equal(h_events(&h, "FailedCreate",
+                              "create Claim datadir-foo-0 for Pod foo-0 in "
+                              "StatefulSet foo failed error: "),
                      1);
-    assert_int_equal(h_events(&h, "FailedCreate", "create Pod foo-0 in StatefulSet foo failed "
-                                                  "error: failed to create PVC datadir-foo-0: "),
+    assert_int_equal(h_events(&h, "FailedCreate",
+                              "create Pod foo-0 in StatefulSet foo failed "
+                              "error: failed to create PVC datadir-foo-0: "),
                      1);
     assert_int_equal(pods_of(&h), 0); /* never a pod without its claim */
     kfake_clear_failures(h.c);
@@ -497,14 +505,16 @@ static void test_update_pod_failure(void **state)
     kfake_fail_after(h.c, "update", RES_PODS, 0, -EIO);
     h.checks = 0; /* the drift is the test's */
     assert_int_equal(h_sync(&h, "foo"), -EIO);
-    assert_int_equal(h_events(&h, "FailedUpdate", "update Pod foo-1 in StatefulSet foo failed "
-                                                  "error: "),
+    assert_int_equal(h_events(&h, "FailedUpdate",
+                              "update Pod foo-1 in StatefulSet foo failed "
+                              "error: "),
                      1);
     kfake_clear_failures(h.c);
     h.checks = CHECK_CLAIMS | CHECK_IDENTITY;
     h_sync_ok(&h, "foo");
-    assert_int_equal(h_events(&h, "SuccessfulUpdate", "update Pod foo-1 in StatefulSet foo "
-                                                      "successful"),
+    assert_int_equal(h_events(&h, "SuccessfulUpdate",
+                              "update Pod foo-1 in StatefulSet foo "
+                              "successful"),
                      1);
     p = h_pod(&h, "foo-1");
     assert_string_equal(jget_str(jpath(p, "metadata.labels"), STS_LABEL_POD_NAME), "foo-1");
@@ -586,9 +596,8 @@ static void test_status_conflict_retried(void **state)
         json_t *rv[1] = {json_array_get(revs, 0)};
         for (size_t i = 0; i < json_array_size(pods); i++)
             pv[i] = json_array_get(pods, i);
-        assert_int_equal(sts_reconcile(&h.ctl, stale, rv, 1, pv, json_array_size(pods), NULL, 0,
-                                       NULL),
-                         0);
+        assert_int_equal(
+            sts_reconcile(&h.ctl, stale, rv, 1, pv, json_array_size(pods), NULL, 0, NULL), 0);
         free(pv);
         json_decref(pods);
         json_decref(revs);

@@ -79,8 +79,8 @@ static void rolling_update(bool parallel)
     assert_int_equal(h_status(&h, "foo", "updatedReplicas"), 3);
     {
         json_t *p = h_pod(&h, "foo-0");
-        assert_string_equal(
-            jpath_str(json_array_get(jpath(p, "spec.containers"), 0), "image"), "nginx:2");
+        assert_string_equal(jpath_str(json_array_get(jpath(p, "spec.containers"), 0), "image"),
+                            "nginx:2");
         json_decref(p);
     }
     free(order);
@@ -248,8 +248,8 @@ static void test_on_delete(void **state)
 
     h_init(&h);
     h.checks |= CHECK_REVISIONS;
-    h_create_set(&h, make_set("ss", 3, "{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\"}}}",
-                              false));
+    h_create_set(
+        &h, make_set("ss", 3, "{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\"}}}", false));
     h_run(&h, "ss", 20);
     rev1 = str_status(&h, "ss", "currentRevision");
     kfake_remove(h.c, RES_PODS, NS, "ss-1");
@@ -531,17 +531,17 @@ static void no_stuck_rollout(bool parallel, bool with_max_unavailable)
     char *good, *upd;
 
     h_init(&h);
-    h_create_set(&h, make_set("ss", 3,
-                              with_max_unavailable
-                                  ? "{\"spec\":{\"updateStrategy\":{\"rollingUpdate\":"
-                                    "{\"maxUnavailable\":1}}}}"
-                                  : NULL,
-                              parallel));
+    h_create_set(&h,
+                 make_set("ss", 3,
+                          with_max_unavailable ? "{\"spec\":{\"updateStrategy\":{\"rollingUpdate\":"
+                                                 "{\"maxUnavailable\":1}}}}"
+                                               : NULL,
+                          parallel));
     h_run(&h, "ss", 20);
     good = str_status(&h, "ss", "currentRevision");
     h_set_image(&h, "ss", "nginx:broken");
-    h_sync_ok(&h, "ss"); /* ss-2 replaced */
-    h_sync_ok(&h, "ss"); /* and recreated at the bad revision */
+    h_sync_ok(&h, "ss");                /* ss-2 replaced */
+    h_sync_ok(&h, "ss");                /* and recreated at the bad revision */
     h_set_phase(&h, "ss-2", "Running"); /* CrashLoopBackOff: running, never ready */
     h_set_ready(&h, "ss-2", false, 0);
     for (int i = 0; i < 4; i++)
@@ -602,8 +602,8 @@ static void test_on_delete_never_replaces_stuck(void **state)
     struct h h;
 
     h_init(&h);
-    h_create_set(&h, make_set("ss", 2, "{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\"}}}",
-                              false));
+    h_create_set(
+        &h, make_set("ss", 2, "{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\"}}}", false));
     h_run(&h, "ss", 20);
     h_set_ready(&h, "ss-1", false, 0);
     h_set_image(&h, "ss", "nginx:2");
