@@ -78,7 +78,7 @@ static void test_release_blocks_replacement(void **state)
 
     h_init(&h);
     h.checks = 0;
-    h_create_set(&h, h_set_json("ss", 1, NULL));
+    h_add_set(&h, h_set_json("ss", 1, NULL));
     h_run(&h, "ss", 10);
     set_label(&h, "ss-0", "foo", "other");
     assert_int_equal(h_sync(&h, "ss"), -EEXIST); /* released, and the name is taken */
@@ -96,7 +96,7 @@ static void test_not_adopted(void **state)
 
     h_init(&h);
     h.checks = 0;
-    h_create_set(&h, h_set_json("ss", 1, NULL));
+    h_add_set(&h, h_set_json("ss", 1, NULL));
     h_run(&h, "ss", 10);
     kfake_put(h.c, RES_PODS,
               p = tj("{\"metadata\":{\"name\":\"other-0\",\"namespace\":\"default\","
@@ -128,7 +128,7 @@ static void test_adopted_out_of_range_is_condemned(void **state)
 
     h_init(&h);
     h.checks = 0;
-    h_create_set(&h, h_set_json("ss", 1, NULL));
+    h_add_set(&h, h_set_json("ss", 1, NULL));
     h_run(&h, "ss", 10);
     kfake_put(h.c, RES_PODS,
               p = tj("{\"metadata\":{\"name\":\"ss-3\",\"namespace\":\"default\","
@@ -138,7 +138,7 @@ static void test_adopted_out_of_range_is_condemned(void **state)
     h_sync_ok(&h, "ss");
     /* adopted (a patch), then deleted in the same pass: condemned, healthy, first in line */
     assert_int_equal(kfake_calls(h.c, "patch", RES_PODS), 1);
-    assert_null(h_pod(&h, "ss-3"));
+    assert_false(h_has_pod(&h, "ss-3"));
     assert_int_equal(h_events(&h, "SuccessfulDelete", "delete Pod ss-3"), 1);
     h_free(&h);
 }
@@ -212,9 +212,9 @@ static void test_retention_after_adoption(void **state)
     json_t *c;
 
     h_init(&h);
-    h_create_set(&h, h_set_json("ss", 3,
-                                "{\"spec\":{\"persistentVolumeClaimRetentionPolicy\":"
-                                "{\"whenScaled\":\"Delete\",\"whenDeleted\":\"Delete\"}}}"));
+    h_add_set(&h, h_set_json("ss", 3,
+                             "{\"spec\":{\"persistentVolumeClaimRetentionPolicy\":"
+                             "{\"whenScaled\":\"Delete\",\"whenDeleted\":\"Delete\"}}}"));
     h_run(&h, "ss", 20);
     orphan(&h, "ss-2");
     h_run(&h, "ss", 10);
@@ -237,7 +237,7 @@ static void test_set_being_deleted(void **state)
 
     h_init(&h);
     h.checks = 0;
-    h_create_set(&h, h_set_json("ss", 2, NULL));
+    h_add_set(&h, h_set_json("ss", 2, NULL));
     h_run(&h, "ss", 10);
     kfake_remove(h.c, RES_PODS, NS, "ss-1");
     orphan(&h, "ss-0");
@@ -248,7 +248,7 @@ static void test_set_being_deleted(void **state)
     kfake_put(h.c, RES_STATEFULSETS, set);
     json_decref(set);
     h_sync_ok(&h, "ss");
-    assert_null(h_pod(&h, "ss-1"));
+    assert_false(h_has_pod(&h, "ss-1"));
     assert_int_equal(kfake_calls(h.c, "patch", RES_PODS), 0);
     assert_int_equal(h_status(&h, "ss", "replicas"), 0); /* ss-0 is no longer its pod */
     h_free(&h);

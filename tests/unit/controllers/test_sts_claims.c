@@ -53,7 +53,7 @@ static void test_retention_matrix(void **state)
         for (int deleted = 0; deleted < 2; deleted++) {
             struct h h;
             h_init(&h);
-            h_create_set(&h, h_set_json("foo", 3, POLICY[scaled][deleted]));
+            h_add_set(&h, h_set_json("foo", 3, POLICY[scaled][deleted]));
             h_run(&h, "foo", 20);
             for (int i = 0; i < 3; i++) {
                 char c[32];
@@ -85,7 +85,7 @@ static void test_retention_refs_shape(void **state)
     json_t *set, *claim, *pod, *r;
 
     h_init(&h);
-    h_create_set(&h, h_set_json("foo", 2, POLICY[1][1]));
+    h_add_set(&h, h_set_json("foo", 2, POLICY[1][1]));
     h_run(&h, "foo", 20);
     h_patch_set(&h, "foo", "{\"spec\":{\"replicas\":1}}");
     h_hold(&h, "foo-1");
@@ -117,7 +117,7 @@ static void test_retention_policy_change(void **state)
     struct h h;
 
     h_init(&h);
-    h_create_set(&h, h_set_json("foo", 2, NULL));
+    h_add_set(&h, h_set_json("foo", 2, NULL));
     h_run(&h, "foo", 20);
     assert_refs(&h, "datadir-foo-0", "");
     h_patch_set(&h, "foo",
@@ -156,7 +156,7 @@ static void test_conflicting_controller(void **state)
     put_claim(&h, "datadir-foo-1",
               "[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"name\":\"cm\",\"uid\":\"cm-uid\","
               "\"controller\":true}]");
-    h_create_set(&h, h_set_json("foo", 2, POLICY[1][0]));
+    h_add_set(&h, h_set_json("foo", 2, POLICY[1][0]));
     h_run(&h, "foo", 20);
     assert_true(h_events(&h, "ConflictingController",
                          "PersistentVolumeClaim datadir-foo-1 has a conflicting OwnerReference "
@@ -253,7 +253,7 @@ static void test_expansion(void **state)
     json_t *set;
 
     h_init(&h);
-    h_create_set(&h, h_set_json("foo", 3, NULL));
+    h_add_set(&h, h_set_json("foo", 3, NULL));
     h_run(&h, "foo", 20);
     bind_claim(&h, "datadir-foo-0", "1Gi");
     bind_claim(&h, "datadir-foo-1", "1Gi");
@@ -305,7 +305,7 @@ static void test_expansion_scaled_down_and_never_shrinks(void **state)
     json_t *set;
 
     h_init(&h);
-    h_create_set(&h, h_set_json("foo", 2, NULL));
+    h_add_set(&h, h_set_json("foo", 2, NULL));
     h_run(&h, "foo", 20);
     bind_claim(&h, "datadir-foo-0", "1Gi");
     bind_claim(&h, "datadir-foo-1", "1Gi");
@@ -337,7 +337,7 @@ static void test_expansion_failure(void **state)
     struct h h;
 
     h_init(&h);
-    h_create_set(&h, h_set_json("foo", 1, NULL));
+    h_add_set(&h, h_set_json("foo", 1, NULL));
     h_run(&h, "foo", 20);
     bind_claim(&h, "datadir-foo-0", "1Gi");
     set_template_size(&h, "2Gi");

@@ -73,7 +73,7 @@ static void test_set_events_enqueue(void **state)
     struct ctl t;
 
     ctl_init(&t);
-    h_create_set(&t.h, h_set_json("foo", 1, NULL));
+    h_add_set(&t.h, h_set_json("foo", 1, NULL));
     assert_queued(&t, "default/foo");
     h_patch_set(&t.h, "foo", "{\"spec\":{\"replicas\":2}}");
     assert_queued(&t, "default/foo");
@@ -89,22 +89,22 @@ static void test_sync_from_cache(void **state)
     struct ctl t;
 
     ctl_init(&t);
-    h_create_set(&t.h, h_set_json("foo", 2, NULL));
-    drain(&t);
+    h_add_set(&t.h, h_set_json("foo", 2, NULL));
+    free(drain(&t));
     sync_key(&t, "default/foo");
-    assert_non_null(h_pod(&t.h, "foo-0"));
-    assert_non_null(h_claim(&t.h, "datadir-foo-0"));
+    assert_true(h_has_pod(&t.h, "foo-0"));
+    assert_true(h_has_claim(&t.h, "datadir-foo-0"));
     /* the pod we created comes back through the informer: its set is queued */
     assert_queued(&t, "default/foo");
     /* the cache now holds the pod: a second sync creates nothing more (still Pending) */
     sync_key(&t, "default/foo");
     assert_int_equal(kfake_calls(t.h.c, "create", RES_PODS), 1);
     /* the kubelet's updates queue the set */
-    drain(&t);
+    free(drain(&t));
     h_set_ready(&t.h, "foo-0", true, 60);
     assert_queued(&t, "default/foo");
     sync_key(&t, "default/foo");
-    assert_non_null(h_pod(&t.h, "foo-1"));
+    assert_true(h_has_pod(&t.h, "foo-1"));
     ctl_free(&t);
 }
 
@@ -114,13 +114,13 @@ static void test_pod_events_resolve_owner(void **state)
     json_t *p;
 
     ctl_init(&t);
-    h_create_set(&t.h, h_set_json("foo", 1, NULL));
-    h_create_set(&t.h, h_set_json("bar", 0,
-                                  "{\"spec\":{\"selector\":{\"matchLabels\":{\"x\":\"y\"}},"
-                                  "\"template\":{\"metadata\":{\"labels\":{\"x\":\"y\"}}}}}"));
-    drain(&t);
+    h_add_set(&t.h, h_set_json("foo", 1, NULL));
+    h_add_set(&t.h, h_set_json("bar", 0,
+                               "{\"spec\":{\"selector\":{\"matchLabels\":{\"x\":\"y\"}},"
+                               "\"template\":{\"metadata\":{\"labels\":{\"x\":\"y\"}}}}}"));
+    free(drain(&t));
     sync_key(&t, "default/foo");
-    drain(&t);
+    free(drain(&t));
 
     /* an owned pod's deletion queues its owner only */
     kfake_remove(t.h.c, RES_PODS, NS, "foo-0");
@@ -157,8 +157,8 @@ static void test_orphan_label_change(void **state)
     json_t *p;
 
     ctl_init(&t);
-    h_create_set(&t.h, h_set_json("foo", 0, NULL));
-    drain(&t);
+    h_add_set(&t.h, h_set_json("foo", 0, NULL));
+    free(drain(&t));
     p = tj(
         "{\"metadata\":{\"name\":\"stray\",\"namespace\":\"default\",\"labels\":{\"a\":\"b\"}}}");
     kfake_put(t.h.c, RES_PODS, p);
@@ -177,15 +177,15 @@ static void test_min_ready_requeue(void **state)
     struct ctl t;
 
     ctl_init(&t);
-    h_create_set(&t.h, h_set_json("foo", 1, "{\"spec\":{\"minReadySeconds\":1}}"));
-    drain(&t);
+    h_add_set(&t.h, h_set_json("foo", 1, "{\"spec\":{\"minReadySeconds\":1}}"));
+    free(drain(&t));
     sync_key(&t, "default/foo");
-    drain(&t);
+    free(drain(&t));
     h_set_ready(&t.h, "foo-0", true, 0);
     /* queued at once by the update, and for 2 s later by the Ready transition */
     assert_queued(&t, "default/foo");
     sync_key(&t, "default/foo");
-    drain(&t);
+    free(drain(&t));
     assert_queued(&t, "");
     /* the sync asks for 1 s later: the sooner of the two delayed adds wins (client-go) */
     usleep(1300 * 1000);
@@ -200,10 +200,10 @@ static void test_claim_events(void **state)
     json_t *c;
 
     ctl_init(&t);
-    h_create_set(&t.h, h_set_json("foo", 1, NULL));
-    drain(&t);
+    h_add_set(&t.h, h_set_json("foo", 1, NULL));
+    free(drain(&t));
     sync_key(&t, "default/foo");
-    drain(&t);
+    free(drain(&t));
     c = h_claim(&t.h, "datadir-foo-0");
     jset_str(jensure_obj(c, "status"), "phase", "Bound");
     kfake_put(t.h.c, RES_PERSISTENTVOLUMECLAIMS, c);
@@ -232,7 +232,7 @@ static void test_workers_converge(void **state)
     assert_int_equal(sts_controller_new(&env, 2, &c), 0);
     informer_factory_start(t.f);
     assert_true(informer_factory_wait_synced(t.f, 5000));
-    h_create_set(&t.h, h_set_json("foo", 3, "{\"spec\":{\"podManagementPolicy\":\"Parallel\"}}"));
+    h_add_set(&t.h, h_set_json("foo", 3, "{\"spec\":{\"podManagementPolicy\":\"Parallel\"}}"));
     for (int i = 0; i < 100 && h_status(&t.h, "foo", "readyReplicas") < 3; i++) {
         usleep(20 * 1000);
         /* the ready time is the wall clock here: the controller's clock is real */

@@ -110,6 +110,12 @@ static json_t *h_create_set(struct h *h, json_t *set)
     return out;
 }
 
+/* Create a set and forget the result. */
+static void h_add_set(struct h *h, json_t *set)
+{
+    json_decref(h_create_set(h, set));
+}
+
 static json_t *h_set(struct h *h, const char *name)
 {
     json_t *s = kfake_get(h->c, RES_STATEFULSETS, NS, name);
@@ -163,6 +169,15 @@ static json_t *h_claim(struct h *h, const char *name)
 {
     return kfake_get(h->c, RES_PERSISTENTVOLUMECLAIMS, NS, name);
 }
+
+static bool h_has(struct h *h, enum res_id r, const char *name)
+{
+    json_t *o = kfake_get(h->c, r, NS, name);
+    json_decref(o);
+    return o != NULL;
+}
+#define h_has_pod(h, name) h_has(h, RES_PODS, name)
+#define h_has_claim(h, name) h_has(h, RES_PERSISTENTVOLUMECLAIMS, name)
 
 static size_t h_count(struct h *h, enum res_id r)
 {

@@ -58,7 +58,7 @@ static void rolling_update(bool parallel)
     h_init(&h);
     h.checks |= CHECK_REVISIONS | CHECK_UNAVAILABLE;
     h.max_unavailable = 1;
-    h_create_set(&h, make_set("foo", 3, NULL, parallel));
+    h_add_set(&h, make_set("foo", 3, NULL, parallel));
     h.checks &= ~CHECK_UNAVAILABLE;
     h_run(&h, "foo", 20);
     h.checks |= CHECK_UNAVAILABLE;
@@ -105,12 +105,12 @@ static void test_rolling_update_waits_for_replaced_pod(void **state)
     struct h h;
 
     h_init(&h);
-    h_create_set(&h, make_set("foo", 3, NULL, true));
+    h_add_set(&h, make_set("foo", 3, NULL, true));
     h_run(&h, "foo", 20);
     h_set_image(&h, "foo", "nginx:2");
     h_sync_ok(&h, "foo"); /* deletes foo-2 */
     h_sync_ok(&h, "foo"); /* recreates it */
-    assert_non_null(h_pod(&h, "foo-2"));
+    assert_true(h_has_pod(&h, "foo-2"));
     for (int i = 0; i < 3; i++)
         h_sync_ok(&h, "foo");
     assert_int_equal(kfake_calls(h.c, "delete", RES_PODS), 1);
@@ -126,7 +126,7 @@ static void test_rolling_update_min_ready_seconds(void **state)
     struct h h;
 
     h_init(&h);
-    h_create_set(&h, make_set("foo", 2, "{\"spec\":{\"minReadySeconds\":20}}", true));
+    h_add_set(&h, make_set("foo", 2, "{\"spec\":{\"minReadySeconds\":20}}", true));
     h_run(&h, "foo", 20);
     h_set_image(&h, "foo", "nginx:2");
     h_sync_ok(&h, "foo");
@@ -148,10 +148,10 @@ static void test_partition_canary_and_phased(void **state)
 
     h_init(&h);
     h.checks |= CHECK_REVISIONS;
-    h_create_set(&h, make_set("ss", 3,
-                              "{\"spec\":{\"updateStrategy\":{\"type\":\"RollingUpdate\","
-                              "\"rollingUpdate\":{\"partition\":3}}}}",
-                              false));
+    h_add_set(&h, make_set("ss", 3,
+                           "{\"spec\":{\"updateStrategy\":{\"type\":\"RollingUpdate\","
+                           "\"rollingUpdate\":{\"partition\":3}}}}",
+                           false));
     h_run(&h, "ss", 20);
     rev1 = str_status(&h, "ss", "currentRevision");
     h_set_image(&h, "ss", "nginx:2");
@@ -207,10 +207,10 @@ static void partition_delete_pod0(bool failed)
     char *rev1, *rev2;
 
     h_init(&h);
-    h_create_set(&h, make_set("ss", 3,
-                              "{\"spec\":{\"updateStrategy\":{\"type\":\"RollingUpdate\","
-                              "\"rollingUpdate\":{\"partition\":1}}}}",
-                              false));
+    h_add_set(&h, make_set("ss", 3,
+                           "{\"spec\":{\"updateStrategy\":{\"type\":\"RollingUpdate\","
+                           "\"rollingUpdate\":{\"partition\":1}}}}",
+                           false));
     h_run(&h, "ss", 20);
     rev1 = str_status(&h, "ss", "currentRevision");
     h_set_image(&h, "ss", "nginx:2");
@@ -248,8 +248,8 @@ static void test_on_delete(void **state)
 
     h_init(&h);
     h.checks |= CHECK_REVISIONS;
-    h_create_set(
-        &h, make_set("ss", 3, "{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\"}}}", false));
+    h_add_set(&h,
+              make_set("ss", 3, "{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\"}}}", false));
     h_run(&h, "ss", 20);
     rev1 = str_status(&h, "ss", "currentRevision");
     kfake_remove(h.c, RES_PODS, NS, "ss-1");
@@ -297,7 +297,7 @@ static void max_unavailable(bool parallel, const char *value, int replicas, int 
              "{\"partition\":%d,\"maxUnavailable\":%s}}}}",
              partition, value);
     h_init(&h);
-    h_create_set(&h, make_set("foo", replicas, extra, parallel));
+    h_add_set(&h, make_set("foo", replicas, extra, parallel));
     h_run(&h, "foo", 40);
     h.checks |= CHECK_UNAVAILABLE | CHECK_REVISIONS;
     h.max_unavailable = want_max;
@@ -334,10 +334,10 @@ static void test_max_unavailable_blocks(void **state)
     struct h h;
 
     h_init(&h);
-    h_create_set(&h, make_set("foo", 4,
-                              "{\"spec\":{\"updateStrategy\":{\"rollingUpdate\":"
-                              "{\"maxUnavailable\":1}}}}",
-                              true));
+    h_add_set(&h, make_set("foo", 4,
+                           "{\"spec\":{\"updateStrategy\":{\"rollingUpdate\":"
+                           "{\"maxUnavailable\":1}}}}",
+                           true));
     h_run(&h, "foo", 20);
     /* two pods at the current revision are unready for their own reasons */
     h_set_ready(&h, "foo-0", false, 0);
@@ -345,10 +345,10 @@ static void test_max_unavailable_blocks(void **state)
     h_set_image(&h, "foo", "nginx:2");
     /* berth §7 item 1 replaces those two (out of date and unavailable); nothing healthy goes */
     h_sync_ok(&h, "foo");
-    assert_null(h_pod(&h, "foo-0"));
-    assert_null(h_pod(&h, "foo-1"));
-    assert_non_null(h_pod(&h, "foo-2"));
-    assert_non_null(h_pod(&h, "foo-3"));
+    assert_false(h_has_pod(&h, "foo-0"));
+    assert_false(h_has_pod(&h, "foo-1"));
+    assert_true(h_has_pod(&h, "foo-2"));
+    assert_true(h_has_pod(&h, "foo-3"));
     h_free(&h);
 }
 
@@ -362,7 +362,7 @@ static void test_rollback(void **state)
 
     h_init(&h);
     h.checks |= CHECK_REVISIONS;
-    h_create_set(&h, make_set("ss", 3, NULL, false));
+    h_add_set(&h, make_set("ss", 3, NULL, false));
     h_run(&h, "ss", 20);
     rev1 = str_status(&h, "ss", "currentRevision");
     h_set_image(&h, "ss", "nginx:2");
@@ -401,7 +401,7 @@ static void test_history_truncation(void **state)
     char *cur;
 
     h_init(&h);
-    h_create_set(&h, make_set("foo", 1, "{\"spec\":{\"revisionHistoryLimit\":2}}", true));
+    h_add_set(&h, make_set("foo", 1, "{\"spec\":{\"revisionHistoryLimit\":2}}", true));
     h_run(&h, "foo", 20);
     for (int v = 2; v <= 6; v++) {
         char image[32];
@@ -437,10 +437,10 @@ static void test_history_keeps_pod_revisions(void **state)
     char *rev1;
 
     h_init(&h);
-    h_create_set(&h, make_set("foo", 2,
-                              "{\"spec\":{\"revisionHistoryLimit\":0,\"updateStrategy\":"
-                              "{\"type\":\"OnDelete\"}}}",
-                              true));
+    h_add_set(&h, make_set("foo", 2,
+                           "{\"spec\":{\"revisionHistoryLimit\":0,\"updateStrategy\":"
+                           "{\"type\":\"OnDelete\"}}}",
+                           true));
     h_run(&h, "foo", 20);
     rev1 = str_status(&h, "foo", "currentRevision");
     h_set_image(&h, "foo", "nginx:2");
@@ -449,7 +449,7 @@ static void test_history_keeps_pod_revisions(void **state)
     h_sync_ok(&h, "foo");
     /* rev1 is current and run by both pods; nginx:2's revision is history and goes */
     assert_int_equal(h_count(&h, RES_CONTROLLERREVISIONS), 2);
-    assert_non_null(kfake_get(h.c, RES_CONTROLLERREVISIONS, NS, rev1));
+    assert_true(h_has(&h, RES_CONTROLLERREVISIONS, rev1));
     free(rev1);
     h_free(&h);
 }
@@ -531,12 +531,12 @@ static void no_stuck_rollout(bool parallel, bool with_max_unavailable)
     char *good, *upd;
 
     h_init(&h);
-    h_create_set(&h,
-                 make_set("ss", 3,
-                          with_max_unavailable ? "{\"spec\":{\"updateStrategy\":{\"rollingUpdate\":"
-                                                 "{\"maxUnavailable\":1}}}}"
-                                               : NULL,
-                          parallel));
+    h_add_set(&h,
+              make_set("ss", 3,
+                       with_max_unavailable ? "{\"spec\":{\"updateStrategy\":{\"rollingUpdate\":"
+                                              "{\"maxUnavailable\":1}}}}"
+                                            : NULL,
+                       parallel));
     h_run(&h, "ss", 20);
     good = str_status(&h, "ss", "currentRevision");
     h_set_image(&h, "ss", "nginx:broken");
@@ -553,7 +553,7 @@ static void no_stuck_rollout(bool parallel, bool with_max_unavailable)
     /* revert: the stuck pod is out of date and unavailable, so it is replaced at once */
     h_set_image(&h, "ss", "nginx");
     h_sync_ok(&h, "ss");
-    assert_null(h_pod(&h, "ss-2"));
+    assert_false(h_has_pod(&h, "ss-2"));
     h_run(&h, "ss", 20);
     assert_int_equal(all_at(&h, "ss", 3, good), 3);
     upd = str_status(&h, "ss", "currentRevision");
@@ -583,12 +583,12 @@ static void test_fix_replaces_crashing_pod(void **state)
     char *upd;
 
     h_init(&h);
-    h_create_set(&h, make_set("ss", 3, NULL, false));
+    h_add_set(&h, make_set("ss", 3, NULL, false));
     h_run(&h, "ss", 20);
     h_set_ready(&h, "ss-1", false, 0);
     h_set_image(&h, "ss", "nginx:fixed");
     h_sync_ok(&h, "ss");
-    assert_null(h_pod(&h, "ss-1"));
+    assert_false(h_has_pod(&h, "ss-1"));
     h_run(&h, "ss", 30);
     upd = str_status(&h, "ss", "updateRevision");
     assert_int_equal(all_at(&h, "ss", 3, upd), 3);
@@ -602,8 +602,8 @@ static void test_on_delete_never_replaces_stuck(void **state)
     struct h h;
 
     h_init(&h);
-    h_create_set(
-        &h, make_set("ss", 2, "{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\"}}}", false));
+    h_add_set(&h,
+              make_set("ss", 2, "{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\"}}}", false));
     h_run(&h, "ss", 20);
     h_set_ready(&h, "ss-1", false, 0);
     h_set_image(&h, "ss", "nginx:2");
@@ -619,16 +619,16 @@ static void test_stuck_rule_respects_partition(void **state)
     struct h h;
 
     h_init(&h);
-    h_create_set(&h, make_set("ss", 3,
-                              "{\"spec\":{\"updateStrategy\":{\"rollingUpdate\":"
-                              "{\"partition\":2}}}}",
-                              true));
+    h_add_set(&h, make_set("ss", 3,
+                           "{\"spec\":{\"updateStrategy\":{\"rollingUpdate\":"
+                           "{\"partition\":2}}}}",
+                           true));
     h_run(&h, "ss", 20);
     h_set_ready(&h, "ss-0", false, 0);
     h_set_image(&h, "ss", "nginx:2");
     for (int i = 0; i < 3; i++)
         h_sync_ok(&h, "ss");
-    assert_non_null(h_pod(&h, "ss-0"));
+    assert_true(h_has_pod(&h, "ss-0"));
     h_free(&h);
 }
 
