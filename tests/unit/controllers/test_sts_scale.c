@@ -227,6 +227,31 @@ static void test_scale_down_burst(void **state)
     }
 }
 
+/* A Parallel batch runs its calls on several threads; the outcome is the same. */
+static void test_burst_on_threads(void **state)
+{
+    struct h h;
+    json_t *set = with_policy("foo", 40, POLICIES[4], true);
+
+    h_init(&h);
+    h.ctl.parallelism = 8;
+    h_add_set(&h, set);
+    h_sync_ok(&h, "foo");
+    assert_int_equal(pods_of(&h), 40);
+    assert_int_equal(h_count(&h, RES_PERSISTENTVOLUMECLAIMS), 40);
+    assert_int_equal(h_events(&h, "SuccessfulCreate", NULL), 80);
+    h_run(&h, "foo", 10);
+    assert_int_equal(h_status(&h, "foo", "readyReplicas"), 40);
+    /* a failure stops the pass after the batch it happened in */
+    h_patch_set(&h, "foo", "{\"spec\":{\"replicas\":0}}");
+    kfake_fail_after(h.c, "delete", RES_PODS, 5, -EIO);
+    assert_int_equal(h_sync(&h, "foo"), -EIO);
+    kfake_clear_failures(h.c);
+    h_run(&h, "foo", 10);
+    assert_int_equal(pods_of(&h), 0);
+    h_free(&h);
+}
+
 /* Conformance "Scaling should happen in predictable order and halt if any stateful pod is
  * unhealthy". */
 static void test_ordered_halts_when_unhealthy(void **state)
@@ -827,6 +852,7 @@ int main(void)
         cmocka_unit_test(test_scale_up_burst),
         cmocka_unit_test(test_scale_down_ordered),
         cmocka_unit_test(test_scale_down_burst),
+        cmocka_unit_test(test_burst_on_threads),
         cmocka_unit_test(test_ordered_halts_when_unhealthy),
         cmocka_unit_test(test_ordered_scale_down_first_unavailable),
         cmocka_unit_test(test_burst_with_unhealthy_pods),
