@@ -812,6 +812,25 @@ static void test_min_ready_seconds(void **state)
     h_free(&h);
 }
 
+/* berth §7 item 5 (#64023): a set name too long for the controller-revision-hash label never
+ * produces a pod with an invalid label (the API server refuses such sets; the controller still
+ * checks what it sends). */
+static void test_long_name_never_invalid_label(void **state)
+{
+    struct h h;
+    char name[64];
+
+    memset(name, 'a', 60);
+    name[60] = 0;
+    h_init(&h);
+    h_add_set(&h, h_set_json(name, 1, NULL));
+    assert_int_equal(h_sync(&h, name), -EINVAL);
+    assert_int_equal(kfake_calls(h.c, "create", RES_PODS), 0);
+    assert_int_equal(h_events(&h, "FailedCreate", "label controller-revision-hash="), 1);
+    assert_int_equal(h_events(&h, "FailedCreate", "must be no more than 63 characters"), 1);
+    h_free(&h);
+}
+
 /* upstream's scaleUpStatefulSetControl with random pod progress: the invariants hold at every
  * step whatever order the kubelet moves in. */
 static void test_random_progress_invariants(void **state)
@@ -875,6 +894,7 @@ int main(void)
         cmocka_unit_test(test_start_ordinal_remove),
         cmocka_unit_test(test_no_deadlock_when_predecessor_fails),
         cmocka_unit_test(test_min_ready_seconds),
+        cmocka_unit_test(test_long_name_never_invalid_label),
         cmocka_unit_test(test_random_progress_invariants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
