@@ -180,6 +180,16 @@ int sts__create_claims(struct sts_run *r, const json_t *set, const json_t *pod, 
             continue;
         }
         rc = kclient_create(r->ctl->client, RES_PERSISTENTVOLUMECLAIMS, r->ns, c, &out, &st);
+        if (rc == -EEXIST &&
+            kclient_get(r->ctl->client, RES_PERSISTENTVOLUMECLAIMS, r->ns, name, &out, NULL) == 0) {
+            /* our own earlier create that the cache has not seen yet: the claim is there */
+            if (!sts__is_terminating(out)) {
+                sts__claim_put(r, out);
+                continue;
+            }
+            json_decref(out);
+            out = NULL;
+        }
         if (rc < 0) {
             sts__err_client(&ce, rc, &st);
             agg_add(&a, rc, "failed to create PVC %s: %s", name, ce.msg);

@@ -495,6 +495,31 @@ static void test_create_claim_failure(void **state)
     h_free(&h);
 }
 
+/* A claim the cache has not seen yet (our own earlier create) is found on AlreadyExists and
+ * used: no failed pass. */
+static void test_claim_not_yet_in_cache(void **state)
+{
+    struct h h;
+    json_t *set, *claims, **cv;
+
+    h_init(&h);
+    h_add_set(&h, h_set_json("foo", 1, NULL));
+    h_sync_ok(&h, "foo");
+    kfake_remove(h.c, RES_PODS, NS, "foo-0");
+    set = h_set(&h, "foo");
+    claims = kfake_list(h.c, RES_PERSISTENTVOLUMECLAIMS, NS);
+    cv = xcalloc(1, sizeof(*cv));
+    /* the reconcile is handed no claims: the cache lags */
+    assert_int_equal(sts_reconcile(&h.ctl, set, NULL, 0, NULL, 0, cv, 0, NULL), 0);
+    assert_true(h_has_pod(&h, "foo-0"));
+    assert_int_equal(h_events(&h, "FailedCreate", NULL), 0);
+    assert_int_equal(kfake_calls(h.c, "create", RES_PERSISTENTVOLUMECLAIMS), 2);
+    free(cv);
+    json_decref(claims);
+    json_decref(set);
+    h_free(&h);
+}
+
 static void test_claim_being_deleted_blocks_pod(void **state)
 {
     struct h h;
@@ -881,6 +906,7 @@ int main(void)
         cmocka_unit_test(test_failed_pod_delete_failure),
         cmocka_unit_test(test_create_pod_failure),
         cmocka_unit_test(test_create_claim_failure),
+        cmocka_unit_test(test_claim_not_yet_in_cache),
         cmocka_unit_test(test_claim_being_deleted_blocks_pod),
         cmocka_unit_test(test_update_pod_failure),
         cmocka_unit_test(test_update_pod_conflict_retried),
