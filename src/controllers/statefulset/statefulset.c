@@ -127,6 +127,12 @@ static void recount(struct sts_run *r)
     sts__count(r, r->condemned, r->ncondemned, false);
 }
 
+static bool is_on_delete(const json_t *set)
+{
+    const char *t = jpath_str(set, "spec.updateStrategy.type");
+    return t && !strcmp(t, "OnDelete");
+}
+
 static bool is_deleting(const json_t *obj)
 {
     const json_t *dt = jpath(obj, "metadata.deletionTimestamp");
@@ -193,10 +199,8 @@ int sts_update(struct sts_control *ctl, const json_t *set, json_t *const *pods, 
     recount(&r);
     if (stop || rc < 0)
         goto status;
-    if (strcmp(jpath_str(set, "spec.updateStrategy.type")
-                   ? jpath_str(set, "spec.updateStrategy.type")
-                   : "",
-               "OnDelete"))
+    /* OnDelete: pods take the update revision only when someone deletes them */
+    if (!is_on_delete(set))
         rc = sts__rolling_update(&r, &e);
 status:
     src = sts__write_status(&r, &se);
@@ -225,10 +229,10 @@ truncate:
 
 /* --- the controller --- */
 
-/* What the informers' handlers hold: the shared informers outlive a stopped controller, so
- * their handlers keep a pointer to this small handle (never freed while they may run) and find
- * the controller gone once stopped is set. Handlers take the read lock for their whole run, stop
- * takes the write lock: once stop has it, no handler touches the controller again. */
+/* What the informers' handlers hold. The manager stops the shared informers before the
+ * controllers, but a handler still running while the controller stops must not reach a freed
+ * queue: handlers take the read lock for their whole run and stop takes the write lock, after
+ * which handlers find the controller gone. */
 struct sts_handle {
     pthread_rwlock_t lk;
     bool stopped;
@@ -637,8 +641,7 @@ void sts_controller_done(struct sts_controller *c, const char *key)
     wq_done(c->q, key);
 }
 
-/* Stop the workers and free the controller; the handle stays (for handlers that may still
- * run) until the caller frees it. */
+/* Stop the workers and free the controller; the handle is returned for the caller to free. */
 static struct sts_handle *controller_stop(struct sts_controller *c)
 {
     struct sts_handle *h = c->h;
