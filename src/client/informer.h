@@ -75,6 +75,10 @@ struct informer *informer_factory_get(struct informer_factory *f, enum res_id r)
 /* Start every informer created so far (and those created later, at creation). */
 void informer_factory_start(struct informer_factory *f);
 bool informer_factory_wait_synced(struct informer_factory *f, int timeout_ms);
+/* Stop every informer's thread (no handler runs after this returns) but keep the caches, so
+ * that controllers can finish their work before the factory is freed. NULL is a no-op. */
+void informer_factory_stop(struct informer_factory *f);
+/* Stop (if needed) and free every informer. NULL is a no-op. */
 void informer_factory_free(struct informer_factory *f);
 
 /* "namespace/name", or "name" for cluster-scoped objects: the workqueue key of obj. Caller owns

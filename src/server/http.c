@@ -283,14 +283,33 @@ int http_start(struct server *srv)
         (unsigned)300, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_EXTERNAL_LOGGER,
         on_mhd_log, NULL, MHD_OPTION_END);
-    return srv->mhd ? 0 : -EIO;
+    if (!srv->mhd)
+        return -EIO;
+    if (srv->unix_fd >= 0) {
+        /* The same API without TLS for clients inside this process (controllers, the
+         * embedded agent): the socket is 0600 in the data directory and still needs the
+         * token. */
+        srv->mhd_unix = MHD_start_daemon(
+            MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+                MHD_USE_ERROR_LOG,
+            0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, srv->unix_fd,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)300, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+            MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_EXTERNAL_LOGGER,
+            on_mhd_log, NULL, MHD_OPTION_END);
+        if (!srv->mhd_unix)
+            return -EIO;
+    }
+    return 0;
 }
 
 void http_stop(struct server *srv)
 {
+    if (srv->mhd_unix)
+        MHD_stop_daemon(srv->mhd_unix);
     if (srv->mhd)
         MHD_stop_daemon(srv->mhd);
-    srv->mhd = NULL;
+    srv->mhd = srv->mhd_unix = NULL;
 }
 
 /* Did the client of a streaming response go away? (No data is expected from it.) */

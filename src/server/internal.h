@@ -32,7 +32,10 @@ struct server {
     struct store *store;
     struct cache *cache;
     struct MHD_Daemon *mhd;
+    struct MHD_Daemon *mhd_unix; /* plain HTTP on DIR/api.sock for in-process clients */
     int listen_fd;
+    int unix_fd;
+    char *unix_path;
     time_t start_time;
     /* Service ClusterIP allocation (admission.c). */
     pthread_mutex_t ip_lock;

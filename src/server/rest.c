@@ -27,6 +27,12 @@
     "the object has been modified; please apply your changes to the latest version and try again"
 
 enum write_target { TARGET_MAIN, TARGET_STATUS };
+enum patch_type_tag { PATCH_TAG_STRATEGIC, PATCH_TAG_OTHER };
+
+static int strcmp_ptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 /* --- helpers --- */
 
@@ -173,7 +179,7 @@ static int decode_obj(const struct req *rq, struct resp *rs, const struct resour
                                    "decoding error: %s",
                                 r->kind, r->version, r->kind, msg.buf);
             strbuf_release(&msg);
-            rc = -EINVAL;
+            rc = -EBADMSG;
             goto out;
         }
         if (!fv || strcmp(fv, "Ignore")) {
@@ -747,6 +753,79 @@ fail:
 
 /* --- PATCH --- */
 
+/* A JSON value as Go's %v prints the map[string]interface{} it decodes to (what upstream
+ * quotes in a patch error): map[k:v ...] with sorted keys, [a b] for lists. */
+static void go_format(struct strbuf *sb, const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t n = json_object_size(v), i = 0;
+        const char **keys = xcalloc(n ? n : 1, sizeof(*keys));
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)v, k, x) keys[i++] = k;
+        qsort(keys, n, sizeof(*keys), strcmp_ptr);
+        strbuf_addstr(sb, "map[");
+        for (i = 0; i < n; i++) {
+            if (i)
+                strbuf_addch(sb, ' ');
+            strbuf_addf(sb, "%s:", keys[i]);
+            go_format(sb, json_object_get(v, keys[i]));
+        }
+        strbuf_addch(sb, ']');
+        free(keys);
+        break;
+    }
+    case JSON_ARRAY: {
+        size_t i;
+        json_t *x;
+        strbuf_addch(sb, '[');
+        json_array_foreach(v, i, x)
+        {
+            if (i)
+                strbuf_addch(sb, ' ');
+            go_format(sb, x);
+        }
+        strbuf_addch(sb, ']');
+        break;
+    }
+    case JSON_STRING:
+        strbuf_addstr(sb, json_string_value(v));
+        break;
+    case JSON_NULL:
+        strbuf_addstr(sb, "<nil>");
+        break;
+    default:
+        json_dump_to(sb, v);
+    }
+}
+
+/* Upstream answers a patch whose result does not decode (an unknown field under Strict, a
+ * wrong type) with 422 on the field "patch", quoting the patch. */
+static void patch_decode_error(struct api_err *e, enum patch_type_tag pt, const json_t *patch,
+                               const json_t *result)
+{
+    struct strbuf quoted = STRBUF_INIT;
+    struct ferrs errs = FERRS_INIT;
+    const char *msg = e->message ? e->message : "";
+    const char *colon = strstr(msg, ": ");
+    /* Keep the decoder's own words, without the "<Kind> in version ... cannot be handled"
+     * prefix the JSON path adds. */
+    const char *why = strstr(msg, "cannot be handled as a ") && colon ? colon + 2 : msg;
+
+    if (pt == PATCH_TAG_STRATEGIC)
+        go_format(&quoted, patch);
+    else
+        json_dump_to(&quoted, result);
+    json_t *val = json_string(quoted.buf);
+    ferr_invalid(&errs, "patch", val, "%s", why);
+    json_decref(val);
+    strbuf_release(&quoted);
+    api_err_release(e);
+    api_err_invalid(e, "", "", "", &errs);
+    /* upstream's message has no kind: ` "" is invalid: patch: ...` */
+}
+
 enum patch_type { PATCH_JSON, PATCH_MERGE, PATCH_STRATEGIC, PATCH_UNSUPPORTED };
 
 static enum patch_type patch_type_of(const struct req *rq)
@@ -845,6 +924,8 @@ static void do_patch(struct req *rq, struct resp *rs, const struct route *rt,
         jset_str(res, "kind", r->kind);
         jset_str(res, "apiVersion", r->gv);
         if (decode_obj(rq, rs, r, res, &e) < 0) {
+            patch_decode_error(&e, pt == PATCH_STRATEGIC ? PATCH_TAG_STRATEGIC : PATCH_TAG_OTHER,
+                               patch, res);
             json_decref(res);
             obj_unref(old);
             break;

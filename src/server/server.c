@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "api/strategy.h"
@@ -71,6 +72,27 @@ fail:
         close(fd);
     freeaddrinfo(ai);
     return rc;
+}
+
+static int open_unix_listener(const char *path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return -ENAMETOOLONG;
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    unlink(path);
+    mode_t old = umask(0177);
+    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    umask(old);
+    if (rc < 0 || listen(fd, 512) < 0) {
+        rc = -errno;
+        close(fd);
+        return rc;
+    }
+    return fd;
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -197,6 +219,7 @@ int server_start(const struct server_config *cfg, struct server **out)
 
     srv->cfg = *cfg;
     srv->listen_fd = -1;
+    srv->unix_fd = -1;
     srv->start_time = time(NULL);
     srv->data_dir = xstrdup(cfg->data_dir);
     if ((rc = mkdir_p(srv->data_dir, 0700)) < 0) {
@@ -242,6 +265,13 @@ int server_start(const struct server_config *cfg, struct server **out)
     if (rc < 0)
         goto fail;
     srv->listen_fd = rc;
+    srv->unix_path = xasprintf("%s/api.sock", srv->data_dir);
+    rc = open_unix_listener(srv->unix_path);
+    if (rc < 0) {
+        log_error("server", "cannot listen on %s: %s", srv->unix_path, strerror(-rc));
+        goto fail;
+    }
+    srv->unix_fd = rc;
     bootstrap(srv);
     if ((rc = http_start(srv)) < 0) {
         log_error("server", "cannot start the HTTPS server");
@@ -271,6 +301,21 @@ const char *server_kubeconfig_path(const struct server *s)
     return s->kubeconfig_path;
 }
 
+const char *server_socket_path(const struct server *s)
+{
+    return s->unix_path;
+}
+
+const char *server_token(const struct server *s)
+{
+    return s->pki.token;
+}
+
+const char *server_ca_pem(const struct server *s)
+{
+    return s->pki.ca_pem;
+}
+
 void server_stop(struct server *srv)
 {
     if (!srv)
@@ -278,6 +323,11 @@ void server_stop(struct server *srv)
     http_stop(srv);
     if (srv->listen_fd >= 0)
         close(srv->listen_fd);
+    if (srv->unix_fd >= 0) {
+        close(srv->unix_fd);
+        unlink(srv->unix_path);
+    }
+    free(srv->unix_path);
     cache_close(srv->cache);
     if (srv->store)
         store_close(srv->store);

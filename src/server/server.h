@@ -25,6 +25,11 @@ int server_start(const struct server_config *cfg, struct server **out);
 uint16_t server_port(const struct server *s);
 /* The path of the admin kubeconfig (DIR/kubeconfig.yaml). */
 const char *server_kubeconfig_path(const struct server *s);
+/* The unix socket serving the same API over plain HTTP (DIR/api.sock, 0600), for clients in
+ * this process, and the admin token and CA they use (borrowed, valid until server_stop). */
+const char *server_socket_path(const struct server *s);
+const char *server_token(const struct server *s);
+const char *server_ca_pem(const struct server *s);
 void server_stop(struct server *s);
 
 #endif
