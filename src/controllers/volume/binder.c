@@ -730,14 +730,18 @@ static bool claim_unbound(const json_t *claim)
 }
 
 /* Claims waiting for a volume, woken when one may have become usable, so that binding does not
- * wait for the resync. only_unclassed: only those without a class (a default class appeared). */
-static void enqueue_waiting_claims(struct vol_binder *b, bool only_unclassed)
+ * wait for the resync: those that ask for no particular volume, and those that name pv_name
+ * (NULL: none). only_unclassed: only claims without a class (a default class appeared). */
+static void enqueue_waiting_claims(struct vol_binder *b, const char *pv_name, bool only_unclassed)
 {
     json_t **items;
     size_t n = informer_list(b->pvcs, NULL, NULL, &items);
 
     for (size_t i = 0; i < n; i++) {
-        if (!claim_unbound(items[i]) || (only_unclassed && vol__claim_has_class(items[i])))
+        const char *vn = jpath_str(items[i], "spec.volumeName");
+        bool wants = claim_unbound(items[i]) || (pv_name && vn && !strcmp(vn, pv_name) &&
+                                                 !vol__has_ann(items[i], ANN_BIND_COMPLETED));
+        if (!wants || (only_unclassed && vol__claim_has_class(items[i])))
             continue;
         char *key = vol__key(vol__ns(items[i]), vol__name(items[i]));
         wq_add(b->claimq, key);
@@ -754,24 +758,30 @@ static bool pv_offered(const json_t *pv)
     return !vol__deleting(pv) && (!json_is_object(ref) || !uid || !*uid);
 }
 
+static void enqueue_ref(struct vol_binder *b, const json_t *ref)
+{
+    char *key = vol__key(jget_str(ref, "namespace") ? jget_str(ref, "namespace") : "",
+                         jget_str(ref, "name") ? jget_str(ref, "name") : "");
+    wq_add(b->claimq, key);
+    free(key);
+}
+
 static void pv_changed(struct vol_binder *b, const json_t *old, const json_t *pv)
 {
     const json_t *ref = jpath(pv, "spec.claimRef");
+    const json_t *old_ref = old ? jpath(old, "spec.claimRef") : NULL;
 
     wq_add(b->volumeq, vol__name(pv));
-    if (json_is_object(ref)) {
-        /* pre-bound, or bound by the scheduler or a provisioner: that claim's turn */
-        char *key = vol__key(jget_str(ref, "namespace") ? jget_str(ref, "namespace") : "",
-                             jget_str(ref, "name") ? jget_str(ref, "name") : "");
-        wq_add(b->claimq, key);
-        free(key);
-        return;
-    }
+    /* pre-bound, or bound by the scheduler or a provisioner: that claim's turn; a claim whose
+     * volume lost its claimRef must bind it again */
+    if (json_is_object(ref))
+        enqueue_ref(b, ref);
+    if (json_is_object(old_ref) && !json_equal((json_t *)old_ref, (json_t *)ref))
+        enqueue_ref(b, old_ref);
     /* a volume free for anyone: new, or newly Available */
-    if (pv_offered(pv) && !strcmp(vol__phase(pv), "Available") &&
-        (!old || strcmp(vol__phase(old), "Available") ||
-         json_is_object(jpath(old, "spec.claimRef"))))
-        enqueue_waiting_claims(b, false);
+    if (!json_is_object(ref) && pv_offered(pv) && !strcmp(vol__phase(pv), "Available") &&
+        (!old || strcmp(vol__phase(old), "Available") || json_is_object(old_ref)))
+        enqueue_waiting_claims(b, vol__name(pv), false);
 }
 
 static void on_pv_add(void *ctx, const json_t *pv)
@@ -790,12 +800,8 @@ static void on_pv_delete(void *ctx, const json_t *pv)
     const json_t *ref = jpath(pv, "spec.claimRef");
 
     vol__cache_forget(&b->volumes, vol__name(pv));
-    if (json_is_object(ref)) {
-        char *key = vol__key(jget_str(ref, "namespace") ? jget_str(ref, "namespace") : "",
-                             jget_str(ref, "name") ? jget_str(ref, "name") : "");
-        wq_add(b->claimq, key);
-        free(key);
-    }
+    if (json_is_object(ref))
+        enqueue_ref(b, ref);
 }
 
 static void claim_changed(struct vol_binder *b, const json_t *claim)
@@ -845,7 +851,7 @@ static void class_changed(struct vol_binder *b, const json_t *class)
     const char *bd = vol__ann(class, ANN_BETA_DEFAULT_CLASS);
 
     if ((d && !strcmp(d, "true")) || (bd && !strcmp(bd, "true")))
-        enqueue_waiting_claims(b, true);
+        enqueue_waiting_claims(b, NULL, true);
 }
 
 static void on_class_add(void *ctx, const json_t *class)

@@ -504,6 +504,30 @@ static void on_volume_update(void *ctx, const json_t *old, const json_t *cur)
     volume_changed(ctx, cur);
 }
 
+/* Our class appearing (it is created at start, after claims may have asked for it) or changing
+ * wakes the claims that wait for this provisioner. */
+static void class_changed(void *ctx, const json_t *class)
+{
+    struct vol_provisioner *p = ctx;
+    const char *prov = jget_str(class, "provisioner");
+    json_t **items;
+    size_t n;
+
+    if (!prov || strcmp(prov, LOCAL_PATH_PROVISIONER))
+        return;
+    n = informer_list(p->pvcs, NULL, NULL, &items);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(vol__claim_class(items[i]), vol__name(class)))
+            claim_changed(p, items[i]);
+    informer_list_free(items, n);
+}
+
+static void on_class_update(void *ctx, const json_t *old, const json_t *cur)
+{
+    (void)old;
+    class_changed(ctx, cur);
+}
+
 /* --- lifecycle --- */
 
 static char *absolute(const char *dir)
@@ -520,6 +544,7 @@ struct vol_provisioner *vol__provisioner_new(const struct ctrl_env *env, bool ru
     struct vol_provisioner *p = xcalloc(1, sizeof(*p));
     const struct informer_handlers ch = {claim_changed, on_claim_update, NULL, p};
     const struct informer_handlers vh = {volume_changed, on_volume_update, NULL, p};
+    const struct informer_handlers sh = {class_changed, on_class_update, NULL, p};
     char *data = absolute(env->data_dir && *env->data_dir ? env->data_dir : ".");
     char *component;
 
@@ -540,6 +565,7 @@ struct vol_provisioner *vol__provisioner_new(const struct ctrl_env *env, bool ru
     p->q = wq_new("local-path-provisioner", NULL);
     informer_add_handlers(p->pvcs, &ch);
     informer_add_handlers(p->pvs, &vh);
+    informer_add_handlers(p->classes, &sh);
     wq_add(p->q, "class");
     if (run)
         p->loop = ctrl_loop_start("local-path-provisioner", p->q, 2, on_key, p);
