@@ -35,6 +35,8 @@ struct vol_expander {
     struct informer *pvs, *pvcs;
     struct vol_events ev;        /* the resizer's events */
     struct vol_events ev_expand; /* the expand controller's */
+    struct vol_cache claims;     /* newer copies of what this controller wrote (internal.h) */
+    struct vol_cache volumes;
     struct workqueue *q;
     struct ctrl_loop *loop;
 };
@@ -112,7 +114,7 @@ static int mark_in_progress(struct vol_expander *x, json_t *claim, const json_t 
     json_decref(add);
     jset_str(jensure_obj(st, "allocatedResourceStatuses"), "storage", IN_PROGRESS);
     json_object_set(jensure_obj(st, "allocatedResources"), "storage", (json_t *)size);
-    rc = vol__update(x->c, NULL, RES_PERSISTENTVOLUMECLAIMS, cl, true, out);
+    rc = vol__update(x->c, &x->claims, RES_PERSISTENTVOLUMECLAIMS, cl, true, out);
     json_decref(cl);
     return rc;
 }
@@ -132,7 +134,7 @@ static int mark_finished(struct vol_expander *x, json_t *claim, const json_t *si
         if (!json_object_size(ars))
             json_object_del(st, "allocatedResourceStatuses");
     }
-    rc = vol__update(x->c, NULL, RES_PERSISTENTVOLUMECLAIMS, cl, true, NULL);
+    rc = vol__update(x->c, &x->claims, RES_PERSISTENTVOLUMECLAIMS, cl, true, NULL);
     json_decref(cl);
     if (rc == 0)
         vol__eventf(&x->ev, claim, RES_PERSISTENTVOLUMECLAIMS, "Normal", "VolumeResizeSuccessful",
@@ -150,7 +152,7 @@ static int grow_volume(struct vol_expander *x, const json_t *pv, const json_t *s
         return 0;
     v = json_deep_copy(pv);
     json_object_set(jensure_obj(jensure_obj(v, "spec"), "capacity"), "storage", (json_t *)size);
-    rc = vol__update(x->c, NULL, RES_PERSISTENTVOLUMES, v, false, NULL);
+    rc = vol__update(x->c, &x->volumes, RES_PERSISTENTVOLUMES, v, false, NULL);
     json_decref(v);
     if (rc == 0)
         log_info("volume", "volume %s resized to %s", vol__name(pv), json_string_value(size));
@@ -182,6 +184,11 @@ static int expand(struct vol_expander *x, json_t *claim)
     if (!vn || !*vn || !json_is_string(req))
         return 0;
     pv = informer_get(x->pvs, NULL, vn);
+    if (pv) {
+        json_t *newest = vol__cache_newest(&x->volumes, vn, pv);
+        json_decref(pv);
+        pv = newest;
+    }
     if (!pv && kclient_get(x->c, RES_PERSISTENTVOLUMES, NULL, vn, &pv, &st) < 0)
         return 0;
     prov = vol__ann(pv, ANN_PROVISIONED_BY);
@@ -227,6 +234,11 @@ int vol__expander_sync(struct vol_expander *x, const char *key)
 
     key_split(key, &ns, &name);
     claim = informer_get(x->pvcs, ns, name);
+    if (claim) {
+        json_t *newest = vol__cache_newest(&x->claims, key, claim);
+        json_decref(claim);
+        claim = newest;
+    }
     if (claim && wants_expansion(claim))
         rc = expand(x, claim);
     json_decref(claim);
@@ -269,6 +281,8 @@ struct vol_expander *vol__expander_new(const struct ctrl_env *env, bool run)
     vol__events_init(&x->ev_expand, env->client, "volume_expand");
     x->ev.keep_log = x->ev_expand.keep_log = !run;
     x->ev_expand.log_into = &x->ev; /* tests read one log, in order */
+    vol__cache_init(&x->claims);
+    vol__cache_init(&x->volumes);
     x->q = wq_new("volume-expand", NULL);
     informer_add_handlers(x->pvcs, &ch);
     if (run)
@@ -287,6 +301,8 @@ void vol__expander_free(struct vol_expander *x)
     wq_free(x->q);
     vol__events_release(&x->ev);
     vol__events_release(&x->ev_expand);
+    vol__cache_release(&x->claims);
+    vol__cache_release(&x->volumes);
     free(x);
 }
 
