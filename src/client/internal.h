@@ -81,6 +81,17 @@ struct avl_node *avl__next(const struct avl_node *n);
 
 #define avl_entry(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
+/* --- the fake and informers --- */
+
+bool kfake__is(const struct kclient *c);
+/* An informer over a fake announces the time between starting (or losing) its watch and
+ * having one again, so that kfake_flush waits for it: kfake__gap_open before listing (no-op
+ * for a real client, idempotent per thread); the fake closes the gap when this thread's next
+ * watch is registered and opens it again as that watch ends; kfake__gap_close closes it for
+ * good (the informer stops). */
+void kfake__gap_open(struct kclient *c);
+void kfake__gap_close(struct kclient *c);
+
 /* --- shared helpers --- */
 
 /* Fill st (if not NULL) with code, reason and message. */
