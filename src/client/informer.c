@@ -401,8 +401,11 @@ static void *run(void *arg)
                 continue;
             }
         } else if (rc < 0) {
+            /* As client-go's reflector: after a failed watch, list again (the server may
+             * have restarted with a new history). */
             log_warn("informer", "%s: watch: %s (%d %s)", inf->name, strerror(-rc), st.code,
                      st.message);
+            need_list = true;
         } else if (inf->watched || mono__us() - t0 > 1000000) {
             backoff = BACKOFF_MIN_MS; /* a healthy stream that ended: watch again at once */
             continue;

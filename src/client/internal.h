@@ -92,6 +92,27 @@ bool kfake__is(const struct kclient *c);
 void kfake__gap_open(struct kclient *c);
 void kfake__gap_close(struct kclient *c);
 
+/* --- the real client (client.c) --- */
+
+/* New connections the real client has opened so far (tests of keep-alive); -1 for others. */
+long kclient__connects(struct kclient *c);
+
+/* --- kubeconfig (kubeconfig.c) --- */
+
+struct kubeconfig__creds {
+    char *server;  /* the current context's cluster server URL */
+    char *ca_pem;  /* decoded certificate-authority-data, or NULL */
+    char *ca_file; /* certificate-authority (a path), when there is no -data */
+    char *token;   /* the context's user's token, or NULL */
+    char *ns;      /* the context's namespace, or NULL */
+};
+
+/* Read the current context's credentials from kubeconfig text (a single context is used when
+ * current-context is absent). -ENOENT when there is no usable context or server, -EINVAL for
+ * bad certificate data. */
+int kubeconfig__parse(const char *text, struct kubeconfig__creds *out);
+void kubeconfig__release(struct kubeconfig__creds *c);
+
 /* --- shared helpers --- */
 
 /* Fill st (if not NULL) with code, reason and message. */

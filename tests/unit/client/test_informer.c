@@ -399,6 +399,36 @@ static void test_rewatch_after_stream_end(void **state)
     kclient_free(c);
 }
 
+static void test_relist_after_watch_error(void **state)
+{
+    struct kclient *c = kfake_new();
+    struct log l = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    put(c, RES_CONFIGMAPS, CM("ns", "a"));
+    struct informer *inf = informer_new(c, RES_CONFIGMAPS, NULL, NULL);
+    struct informer_handlers h = handlers(&l);
+    informer_add_handlers(inf, &h);
+    informer_start(inf);
+    assert_true(informer_wait_synced(inf, 5000));
+    kfake_flush(c);
+    /* the stream breaks and watching fails once: the informer lists again */
+    int watches = kfake_calls(c, "watch", RES_COUNT);
+    kfake_fail_after(c, "watch", RES_COUNT, 0, -EIO);
+    kfake_close_watches(c);
+    for (int i = 0; i < 500 && kfake_calls(c, "watch", RES_COUNT) < watches + 1; i++)
+        usleep(2000);
+    kfake_clear_failures(c);
+    put(c, RES_CONFIGMAPS, CM("ns", "b"));
+    kfake_flush(c);
+    assert_int_equal(kfake_calls(c, "list", RES_COUNT), 2);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.lines[0], "add ns/a 1");
+    /* the relist echoes a, then b arrives (by the list or the watch) */
+    assert_string_equal(l.lines[1], "update ns/a 1->1");
+    assert_string_equal(l.lines[2], "add ns/b 2");
+    informer_free(inf);
+    kclient_free(c);
+}
+
 static void test_wait_synced_timeout(void **state)
 {
     struct kclient *c = kfake_new();
@@ -589,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_handlers_added_after_sync),
         cmocka_unit_test(test_relist_after_expired),
         cmocka_unit_test(test_rewatch_after_stream_end),
+        cmocka_unit_test(test_relist_after_watch_error),
         cmocka_unit_test(test_wait_synced_timeout),
         cmocka_unit_test(test_free_stops_handlers),
         cmocka_unit_test(test_factory),
