@@ -29,6 +29,7 @@ struct vol_binder {
     struct vol_cache claims;  /* key: namespace/name */
     struct workqueue *claimq, *volumeq;
     struct ctrl_loop *claim_loop, *volume_loop;
+    int wake_delay_ms; /* before waking waiting claims (0 in tests: they drain at once) */
 };
 
 #define RESYNC_KEY "resync" /* in the claim queue: claim keys always have a slash */
@@ -731,7 +732,9 @@ static bool claim_unbound(const json_t *claim)
 
 /* Claims waiting for a volume, woken when one may have become usable, so that binding does not
  * wait for the resync: those that ask for no particular volume, and those that name pv_name
- * (NULL: none). only_unclassed: only claims without a class (a default class appeared). */
+ * (NULL: none). only_unclassed: only claims without a class (a default class appeared).
+ * The wake-up waits a moment, so that volumes created together (one `kubectl apply`) are all
+ * there to choose from, as they would be at upstream's resync. */
 static void enqueue_waiting_claims(struct vol_binder *b, const char *pv_name, bool only_unclassed)
 {
     json_t **items;
@@ -744,7 +747,10 @@ static void enqueue_waiting_claims(struct vol_binder *b, const char *pv_name, bo
         if (!wants || (only_unclassed && vol__claim_has_class(items[i])))
             continue;
         char *key = vol__key(vol__ns(items[i]), vol__name(items[i]));
-        wq_add(b->claimq, key);
+        if (b->wake_delay_ms)
+            wq_add_after(b->claimq, key, b->wake_delay_ms);
+        else
+            wq_add(b->claimq, key);
         free(key);
     }
     informer_list_free(items, n);
@@ -881,6 +887,7 @@ struct vol_binder *vol__binder_new(const struct ctrl_env *env, bool run)
     b->pods = informer_factory_get(env->informers, RES_PODS);
     vol__events_init(&b->ev, env->client, "persistentvolume-controller");
     b->ev.keep_log = !run;
+    b->wake_delay_ms = run ? 500 : 0;
     vol__cache_init(&b->volumes);
     vol__cache_init(&b->claims);
     b->claimq = wq_new("claims", NULL);
