@@ -28,9 +28,11 @@
 #define SIM_ANN_FAIL "sim.berth.io/fail"
 #define SIM_ANN_REFUSE_TERMINATE "sim.berth.io/refuse-terminate"
 
-/* The local-path hand-off of issue 4: a PV the provisioner made for this node whose directory
- * the node still has to create. */
+/* The local-path hand-off (controllers/volume/volume.h): a PV the provisioner made for this
+ * node whose directory the node still has to create; a released one whose directory it has to
+ * remove ("requested" -> "done"). */
 #define LOCAL_PATH_PENDING_ANN "berth.io/local-path-pending"
+#define LOCAL_PATH_CLEANUP_ANN "berth.io/local-path-cleanup"
 
 #define AGENT_KUBELET_VERSION "v1.32.4-berth"
 #define AGENT_LEASE_NS "kube-node-lease"
@@ -202,7 +204,7 @@ uint32_t agent__ip_parse(const char *s);
 bool agent__volumes_ready(struct agent *a, const json_t *pod);
 /* Whether pod has a volume using claim (NULL: any claim). */
 bool agent__pod_uses_claim(const json_t *pod, const char *claim);
-/* Work on "pv:<name>": make the directory of a local-path PV of this node. */
+/* Work on "pv:<name>": make, or remove, the directory of a local-path PV of this node. */
 int agent__pv_sync(struct agent *a, const char *name);
 /* Whether the PV's node affinity names node. */
 bool agent__pv_on_node(const json_t *pv, const char *node);

@@ -4,16 +4,20 @@
  * ContainerCreating until the claim is Bound, as a kubelet's volume manager waits for the
  * mount, so controllers see the same ordering as on a real node.
  *
- * The local-path hand-off (issue 4): the provisioner creates a PV for a claim whose pod was
- * scheduled here, with node affinity to this node and the annotation
- * berth.io/local-path-pending. The node that owns the disk makes the directory
- * DATA/volumes/<pv>_<namespace>_<claim> and then removes the annotation; a pod waits for that
- * too, since its volume would not exist before.
+ * The local-path hand-off (issue 4, controllers/volume/volume.h): for a claim whose pod was
+ * scheduled to a node other than the server's, the provisioner creates the PV (node affinity
+ * to that node, a hostPath or local source .../volumes/<pv>_<namespace>_<claim>) with the
+ * annotation berth.io/local-path-pending; the node that owns the disk makes the directory,
+ * mode 0777, then removes the annotation, and a pod waits for that as it would for a mount.
+ * When such a volume is released and must go, the provisioner sets
+ * berth.io/local-path-cleanup: "requested"; the node removes the directory and answers "done",
+ * and the provisioner deletes the PV.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 
 #include "agent/internal.h"
@@ -131,45 +135,91 @@ out:
     return rc;
 }
 
+static int remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    return remove(path) < 0 && errno != ENOENT ? -1 : 0; /* errno says why */
+}
+
+/* rm -rf without following symbolic links; a missing path is already removed. */
+static int remove_tree(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
+}
+
+/* The directory of a local-path volume: spec.hostPath.path or spec.local.path, and only when
+ * it has the provisioner's shape, .../volumes/<pv>_<namespace>_<claim>, so that an API object
+ * can never make the agent create or remove an arbitrary directory. NULL otherwise. */
+static const char *local_path_dir(const json_t *pv, const char *name)
+{
+    const char *path = jpath_str(pv, "spec.hostPath.path") ?: jpath_str(pv, "spec.local.path");
+    if (!path || path[0] != '/' || strstr(path, "/.."))
+        return NULL;
+    const char *base = strrchr(path, '/') + 1;
+    size_t nl = strlen(name);
+    if (strncmp(base, name, nl) || base[nl] != '_' || !strchr(base + nl + 1, '_'))
+        return NULL;
+    if (base - path < 9 || strncmp(base - 9, "/volumes/", 9))
+        return NULL;
+    return path;
+}
+
+static int set_ann(struct agent *a, const char *pv, const char *key, const char *value)
+{
+    struct kstatus st = {0};
+    char *patch = value ? xasprintf("{\"metadata\":{\"annotations\":{\"%s\":\"%s\"}}}", key, value)
+                        : xasprintf("{\"metadata\":{\"annotations\":{\"%s\":null}}}", key);
+    int rc =
+        kclient_patch(a->c, RES_PERSISTENTVOLUMES, NULL, pv, KPATCH_MERGE, patch, NULL, NULL, &st);
+    free(patch);
+    if (rc == -ENOENT)
+        rc = 0;
+    if (rc < 0)
+        log_warn("agent", "persistentvolume %s: %s (%s)", pv, strerror(-rc), st.message);
+    return rc;
+}
+
 int agent__pv_sync(struct agent *a, const char *name)
 {
     json_t *pv = informer_get(a->pvs, NULL, name);
-    char *path = NULL;
+    const char *cleanup = agent__ann(pv, LOCAL_PATH_CLEANUP_ANN);
+    bool make = agent__ann(pv, LOCAL_PATH_PENDING_ANN) != NULL;
+    bool remove = cleanup && !strcmp(cleanup, "requested");
     int rc = 0;
 
-    if (!pv || !agent__ann(pv, LOCAL_PATH_PENDING_ANN) || !agent__pv_on_node(pv, a->cfg.node_name))
+    if (!pv || (!make && !remove) || !agent__pv_on_node(pv, a->cfg.node_name))
         goto out;
-    const char *ns = jpath_str(pv, "spec.claimRef.namespace");
-    const char *claim = jpath_str(pv, "spec.claimRef.name");
-    if (!a->cfg.data_dir || !*a->cfg.data_dir || !ns || !claim) {
-        log_warn("agent", "persistentvolume %s: cannot make its directory (%s)", name,
-                 !ns || !claim ? "no claimRef" : "the agent has no data directory");
+    const char *path = local_path_dir(pv, name);
+    if (!path) {
+        log_warn("agent", "persistentvolume %s: %s is not a local-path volume directory; "
+                          "leaving it alone",
+                 name,
+                 jpath_str(pv, "spec.hostPath.path") ?: jpath_str(pv, "spec.local.path") ?: "");
         goto out;
     }
-    path = xasprintf("%s/volumes/%s_%s_%s", a->cfg.data_dir, name, ns, claim);
-    const char *src = jpath_str(pv, "spec.hostPath.path") ?: jpath_str(pv, "spec.local.path");
-    if (src && strcmp(src, path))
-        log_warn("agent", "persistentvolume %s: its path %s is not this node's %s", name, src,
-                 path);
+    if (remove) {
+        /* released: the provisioner deletes the object once the directory is gone */
+        rc = remove_tree(path);
+        if (rc < 0) {
+            log_error("agent", "persistentvolume %s: removing %s: %s", name, path, strerror(-rc));
+            goto out;
+        }
+        rc = set_ann(a, name, LOCAL_PATH_CLEANUP_ANN, "done");
+        if (rc == 0)
+            log_info("agent", "persistentvolume %s: removed %s", name, path);
+        goto out;
+    }
     rc = make_dirs(path, 0777);
     if (rc < 0) {
         log_error("agent", "persistentvolume %s: mkdir %s: %s", name, path, strerror(-rc));
         goto out;
     }
-    struct kstatus st = {0};
-    char *patch =
-        xasprintf("{\"metadata\":{\"annotations\":{\"%s\":null}}}", LOCAL_PATH_PENDING_ANN);
-    rc = kclient_patch(a->c, RES_PERSISTENTVOLUMES, NULL, name, KPATCH_MERGE, patch, NULL, NULL,
-                       &st);
-    free(patch);
-    if (rc == -ENOENT)
-        rc = 0;
-    if (rc < 0)
-        log_warn("agent", "persistentvolume %s: %s (%s)", name, strerror(-rc), st.message);
-    else
+    rc = set_ann(a, name, LOCAL_PATH_PENDING_ANN, NULL);
+    if (rc == 0)
         log_info("agent", "persistentvolume %s: made %s", name, path);
 out:
-    free(path);
     json_decref(pv);
     return rc;
 }
@@ -191,7 +241,8 @@ static void on_pvc_update(void *ctx, const json_t *old, const json_t *cur)
 static void on_pv(void *ctx, const json_t *pv)
 {
     struct agent *a = ctx;
-    if (agent__ann(pv, LOCAL_PATH_PENDING_ANN)) {
+    const char *cleanup = agent__ann(pv, LOCAL_PATH_CLEANUP_ANN);
+    if (agent__ann(pv, LOCAL_PATH_PENDING_ANN) || (cleanup && !strcmp(cleanup, "requested"))) {
         if (agent__pv_on_node(pv, a->cfg.node_name)) {
             char *key = xasprintf("pv:%s", jpath_str(pv, "metadata.name") ?: "");
             wq_add(a->q, key);

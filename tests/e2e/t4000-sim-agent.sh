@@ -222,6 +222,12 @@ api PATCH /api/v1/namespaces/default/persistentvolumeclaims/data-db-0 \
 api PATCH /api/v1/namespaces/default/persistentvolumeclaims/data-db-0/status \
     -H 'Content-Type: application/merge-patch+json' -d '{"status":{"phase":"Bound"}}' >/dev/null
 wait_row "once the claim is Bound the pod runs" db-0 "^db-0 +1/1 +Running "
+# a released volume's directory goes when the provisioner asks for it
+touch "$AGENT_DATA/volumes/pv-db-0_default_data-db-0/PG_VERSION"
+k annotate pv pv-db-0 berth.io/local-path-cleanup=requested >/dev/null
+cleanup_done() { [ "$(k get pv pv-db-0 -o 'jsonpath={.metadata.annotations.berth\.io/local-path-cleanup}')" = done ]; }
+if eventually 10 cleanup_done; then ok "local-path cleanup: the agent answers done"; else not_ok "local-path cleanup: the agent answers done"; fi
+[ ! -e "$AGENT_DATA/volumes/pv-db-0_default_data-db-0" ] && ok "... after removing the directory" || not_ok "the volume's directory is removed"
 
 # --- the agent goes away and comes back: running pods are adopted, not restarted ---
 

@@ -1087,19 +1087,29 @@ static void test_local_path_handoff(void **state)
     free(dir);
 }
 
+/* A local-path PV of `node` at `path`, with the given annotations (a JSON object body). */
+static void create_local_pv(struct fx *f, const char *name, const char *path, const char *node,
+                            const char *annotations)
+{
+    char *text = xasprintf(
+        "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{\"name\":\"%s\","
+        "\"annotations\":{%s}},\"spec\":{\"capacity\":{\"storage\":\"1Gi\"},\"accessModes\":"
+        "[\"ReadWriteOnce\"],\"hostPath\":{\"path\":\"%s\"},\"claimRef\":{\"namespace\":"
+        "\"default\",\"name\":\"data\"},\"nodeAffinity\":{\"required\":{\"nodeSelectorTerms\":"
+        "[{\"matchExpressions\":[{\"key\":\"kubernetes.io/hostname\",\"operator\":\"In\","
+        "\"values\":[\"%s\"]}]}]}}}}",
+        name, annotations, path, node);
+    json_decref(create_obj(f, RES_PERSISTENTVOLUMES, NULL, text));
+    free(text);
+}
+
 static void test_pod_waits_for_local_path_dir(void **state)
 {
     struct fx *f = *state;
     /* the PV is pending and bound before the agent starts; the agent makes the directory and
      * only then starts the pod */
-    json_decref(create_obj(
-        f, RES_PERSISTENTVOLUMES, NULL,
-        "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{\"name\":\"pv-9\","
-        "\"annotations\":{\"berth.io/local-path-pending\":\"true\"}},\"spec\":{\"capacity\":{"
-        "\"storage\":\"1Gi\"},\"accessModes\":[\"ReadWriteOnce\"],\"hostPath\":{\"path\":"
-        "\"/tmp/x\"},\"claimRef\":{\"namespace\":\"default\",\"name\":\"data\"},"
-        "\"nodeAffinity\":{\"required\":{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":"
-        "\"kubernetes.io/hostname\",\"operator\":\"In\",\"values\":[\"node-a\"]}]}]}}}}"));
+    char *path = xasprintf("%s/srv/volumes/pv-9_default_data", f->dir);
+    create_local_pv(f, "pv-9", path, NODE, "\"berth.io/local-path-pending\":\"true\"");
     json_t *pvc = tj("{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":"
                      "{\"name\":\"data\",\"namespace\":\"default\"},\"spec\":{\"accessModes\":"
                      "[\"ReadWriteOnce\"],\"volumeName\":\"pv-9\",\"resources\":{\"requests\":{"
@@ -1116,10 +1126,78 @@ static void test_pod_waits_for_local_path_dir(void **state)
     json_decref(pod);
     json_decref(out);
     json_decref(wait_obj(f, RES_PODS, "default", "db", running_ready, NULL, 3000, "Running"));
-    char *dir = xasprintf("%s/volumes/pv-9_default_data", f->dir);
+    /* the directory is the PV's path (the provisioner's DATA), not the agent's */
     struct stat sb;
-    assert_int_equal(stat(dir, &sb), 0);
-    free(dir);
+    assert_int_equal(stat(path, &sb), 0);
+    free(path);
+}
+
+static bool cleanup_done(const json_t *pv, const void *arg)
+{
+    return !strcmp(agent__ann(pv, LOCAL_PATH_CLEANUP_ANN) ?: "", "done");
+}
+
+static void test_local_path_cleanup(void **state)
+{
+    struct fx *f = *state;
+    char *path = xasprintf("%s/volumes/pv-7_default_data", f->dir);
+    char *other = xasprintf("%s/volumes/pv-8_default_data", f->dir);
+    char *file = xasprintf("%s/sub/file", path);
+    char *cmd = xasprintf("mkdir -p '%s/sub' '%s' && echo x > '%s' && ln -s / '%s/root'", path,
+                          other, file, path);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+
+    start_agent(f, 0);
+    create_local_pv(f, "pv-7", path, NODE, "\"berth.io/local-path-cleanup\":\"requested\"");
+    create_local_pv(f, "pv-8", other, "node-b", "\"berth.io/local-path-cleanup\":\"requested\"");
+    json_decref(
+        wait_obj(f, RES_PERSISTENTVOLUMES, NULL, "pv-7", cleanup_done, NULL, 3000, "cleanup done"));
+    struct stat sb;
+    assert_int_not_equal(lstat(path, &sb), 0);
+    assert_int_equal(stat("/", &sb), 0); /* the symbolic link was removed, not followed */
+
+    /* another node's volume is its agent's */
+    kfake_flush(f->fake);
+    sleep_ms(200);
+    json_t *pv = kfake_get(f->fake, RES_PERSISTENTVOLUMES, NULL, "pv-8");
+    assert_string_equal(agent__ann(pv, LOCAL_PATH_CLEANUP_ANN), "requested");
+    json_decref(pv);
+    assert_int_equal(stat(other, &sb), 0);
+    free(path);
+    free(other);
+    free(file);
+}
+
+static void test_local_path_refuses_odd_paths(void **state)
+{
+    struct fx *f = *state;
+    char *outside = xasprintf("%s/precious", f->dir);
+    assert_int_equal(mkdir(outside, 0700), 0);
+    start_agent(f, 0);
+    /* not .../volumes/<pv>_<ns>_<claim>: neither made nor removed */
+    char *made = xasprintf("%s/etc/evil", f->dir);
+    create_local_pv(f, "pv-5", made, NODE, "\"berth.io/local-path-pending\":\"true\"");
+    create_local_pv(f, "pv-6", outside, NODE, "\"berth.io/local-path-cleanup\":\"requested\"");
+    char *dotdot = xasprintf("%s/volumes/../pv-4_default_data", f->dir);
+    create_local_pv(f, "pv-4", dotdot, NODE, "\"berth.io/local-path-pending\":\"true\"");
+    kfake_flush(f->fake);
+    sleep_ms(300);
+    struct stat sb;
+    assert_int_not_equal(stat(made, &sb), 0);
+    assert_int_equal(stat(outside, &sb), 0);
+    char *dd = xasprintf("%s/pv-4_default_data", f->dir);
+    assert_int_not_equal(stat(dd, &sb), 0);
+    json_t *pv = kfake_get(f->fake, RES_PERSISTENTVOLUMES, NULL, "pv-5");
+    assert_non_null(agent__ann(pv, LOCAL_PATH_PENDING_ANN));
+    json_decref(pv);
+    pv = kfake_get(f->fake, RES_PERSISTENTVOLUMES, NULL, "pv-6");
+    assert_string_equal(agent__ann(pv, LOCAL_PATH_CLEANUP_ANN), "requested");
+    json_decref(pv);
+    free(outside);
+    free(made);
+    free(dotdot);
+    free(dd);
 }
 
 /* --- restart and scale --- */
@@ -1203,6 +1281,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_waits_for_bound_claim, setup, teardown),
         cmocka_unit_test_setup_teardown(test_local_path_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pod_waits_for_local_path_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_local_path_cleanup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_local_path_refuses_odd_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_agent_restart_adopts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scale_1000_pods, setup, teardown),
     };
