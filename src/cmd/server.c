@@ -57,7 +57,8 @@ static void server_usage(FILE *f)
           "                      sqlite:PATH\n"
           "  --runtime sim       run the embedded node agent with the simulated runtime (pods\n"
           "                      become Running without processes: tests and benchmarks)\n"
-          "  --sim-start-delay MS  sim: time from binding to Running+Ready (default 0)\n"
+          "  --sim-start-delay D sim: time from binding to Running+Ready, e.g. 500ms (default 0)\n"
+          "  --max-pods N        pods the embedded node accepts (default 110)\n"
           "  --disable-agent     do not run the embedded node agent\n"
           "  --disable-controllers  serve the API only (no controllers in this process)\n"
           "  --node-name N       the embedded agent's node name (default: the host name)\n"
@@ -82,6 +83,7 @@ int cmd_server(int argc, char **argv)
         {"node-name", required_argument, NULL, 'n'},
         {"no-default-storage-class", no_argument, NULL, 'S'},
         {"disable-controllers", no_argument, NULL, 'C'},
+        {"max-pods", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -89,7 +91,7 @@ int cmd_server(int argc, char **argv)
     char *data_dir = NULL, *store = NULL, *node_name = NULL;
     const char *runtime = NULL;
     bool disable_agent = false, default_sc = true, disable_controllers = false;
-    int sim_delay = 0;
+    int sim_delay = 0, max_pods = 0;
     int c;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -124,8 +126,22 @@ int cmd_server(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'D':
-            sim_delay = atoi(optarg);
+        case 'D': {
+            int64_t ms;
+            if (agent_parse_duration_ms(optarg, &ms) < 0 || ms > 3600000) {
+                fprintf(stderr, "berth server: --sim-start-delay wants a duration such as 500ms "
+                                "or 2s\n");
+                return 2;
+            }
+            sim_delay = (int)ms;
+            break;
+        }
+        case 'M':
+            max_pods = atoi(optarg);
+            if (max_pods < 1) {
+                fprintf(stderr, "berth server: --max-pods wants a positive number\n");
+                return 2;
+            }
             break;
         case 'A':
             disable_agent = true;
@@ -210,7 +226,8 @@ int cmd_server(int argc, char **argv)
             struct agent_config ac = {.node_name = node_name,
                                       .runtime = runtime,
                                       .data_dir = data_dir,
-                                      .sim_start_delay_ms = sim_delay};
+                                      .sim_start_delay_ms = sim_delay,
+                                      .max_pods = max_pods};
             if (rc == 0)
                 rc = agent_start(agent_client, &ac, &agent);
         }
