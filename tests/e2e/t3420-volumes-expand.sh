@@ -158,3 +158,10 @@ check_fail "other template changes stay forbidden" \
 check "scale up after the change" k scale --replicas=3 sts db -n vol
 if eventually 120 pvc_is data-db-2 Bound; then ok "the new claim binds"; else not_ok "the new claim binds"; fi
 check_out "at the template's new size" '^2Gi$' k get pvc data-db-2 -n vol -o jsonpath='{.status.capacity.storage}'
+# the StatefulSet reports how many claims are at the template's size (berth's status extension)
+if eventually 30 bash -c "[ \"\$(kubectl get sts db -n vol -o jsonpath='{.status.volumeClaimTemplates[0].compatibleReplicas}')\" = 3 ]"; then
+    ok "the set reports its three claims at the template's size"
+else
+    not_ok "the set reports its three claims at the template's size"
+    k get sts db -n vol -o jsonpath='{.status}' 2>&1 | diag
+fi

@@ -299,8 +299,8 @@ static void test_claim_names_its_volume(void **state)
     settle(t);
     assert_field(t->x, PVC, "ns", "too-big", "status.phase", "Pending");
     log = events(t);
-    assert_non_null(strstr(
-        log, "Warning VolumeMismatch Cannot bind to requested volume \"tiny\": requested PV is too small"));
+    assert_non_null(strstr(log, "Warning VolumeMismatch Cannot bind to requested volume \"tiny\": "
+                                "requested PV is too small"));
     free(log);
     assert_field(t->x, PV, NULL, "tiny", "status.phase", "Available");
     assert_bindings_consistent(t);
@@ -599,8 +599,8 @@ static void test_wait_for_first_consumer(void **state)
     json_t *c;
     char *log;
 
-    put(t->x, RES_STORAGECLASSES, mk_class("lp", LOCAL_PATH_PROVISIONER, "WaitForFirstConsumer",
-                                           false));
+    put(t->x, RES_STORAGECLASSES,
+        mk_class("lp", LOCAL_PATH_PROVISIONER, "WaitForFirstConsumer", false));
     put(t->x, PV, mk_pv("static-lp", "5Gi", NULL, "lp")); /* unbound: the scheduler's to pick */
     put(t->x, PVC, mk_claim("ns", "c", "1Gi", NULL, "lp"));
     settle(t);
@@ -666,8 +666,8 @@ static void test_immediate_external_and_bad_classes(void **state)
     char *log;
 
     put(t->x, RES_STORAGECLASSES, mk_class("now", "example.com/nfs", "Immediate", false));
-    put(t->x, RES_STORAGECLASSES, mk_class("local", "kubernetes.io/no-provisioner", "Immediate",
-                                           false));
+    put(t->x, RES_STORAGECLASSES,
+        mk_class("local", "kubernetes.io/no-provisioner", "Immediate", false));
     put(t->x, PVC, mk_claim("ns", "ext", "1Gi", NULL, "now"));
     put(t->x, PVC, mk_claim("ns", "nope", "1Gi", NULL, "missing"));
     put(t->x, PVC, mk_claim("ns", "intree", "1Gi", NULL, "local"));
@@ -680,7 +680,8 @@ static void test_immediate_external_and_bad_classes(void **state)
     assert_non_null(strstr(
         log, "Warning ProvisioningFailed storageclass.storage.k8s.io \"missing\" not found"));
     assert_non_null(strstr(
-        log, "Warning ProvisioningFailed no volume plugin matched name: kubernetes.io/no-provisioner"));
+        log,
+        "Warning ProvisioningFailed no volume plugin matched name: kubernetes.io/no-provisioner"));
     free(log);
     assert_field(t->x, PVC, "ns", "nope", "status.phase", "Pending");
 }
@@ -761,10 +762,8 @@ static void test_interrupted_bind_at_each_step(void **state)
             pvs = kfake_list(t->x->c, PV, NULL);
             size_t i;
             json_t *o;
-            json_array_foreach(claims, i, o)
-                kfake_remove(t->x->c, PVC, vol__ns(o), vol__name(o));
-            json_array_foreach(pvs, i, o)
-                kfake_remove(t->x->c, PV, NULL, vol__name(o));
+            json_array_foreach(claims, i, o) kfake_remove(t->x->c, PVC, vol__ns(o), vol__name(o));
+            json_array_foreach(pvs, i, o) kfake_remove(t->x->c, PV, NULL, vol__name(o));
             json_decref(claims);
             json_decref(pvs);
             settle(t);
@@ -809,10 +808,8 @@ static void test_interrupted_after_n_writes(void **state)
 
         json_t *claims = kfake_list(t->x->c, PVC, NULL), *pvs = kfake_list(t->x->c, PV, NULL), *o;
         size_t i;
-        json_array_foreach(claims, i, o)
-            kfake_remove(t->x->c, PVC, vol__ns(o), vol__name(o));
-        json_array_foreach(pvs, i, o)
-            kfake_remove(t->x->c, PV, NULL, vol__name(o));
+        json_array_foreach(claims, i, o) kfake_remove(t->x->c, PVC, vol__ns(o), vol__name(o));
+        json_array_foreach(pvs, i, o) kfake_remove(t->x->c, PV, NULL, vol__name(o));
         json_decref(claims);
         json_decref(pvs);
         settle(t);

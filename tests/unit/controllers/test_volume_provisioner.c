@@ -188,8 +188,8 @@ static void test_provision_on_selected_node(void **state)
     log = events(t);
     assert_non_null(strstr(log, "Normal Provisioning External provisioner is provisioning volume "
                                 "for claim \"ns/data\""));
-    assert_non_null(
-        strstr(log, "Normal ProvisioningSucceeded Successfully provisioned volume pvc-uid-ns-data"));
+    assert_non_null(strstr(
+        log, "Normal ProvisioningSucceeded Successfully provisioned volume pvc-uid-ns-data"));
     free(log);
 
     /* again: nothing new (the volume exists) */

@@ -100,8 +100,8 @@ static char *field(struct fx *x, enum res_id r, const char *ns, const char *name
     do {                                                                                           \
         char *got_ = field(x, r, ns, name, path);                                                  \
         if (strcmp(got_, want))                                                                    \
-            fail_msg("%s %s.%s: got \"%s\", want \"%s\"", resource_get(r)->kind, name, path,      \
-                     got_, want);                                                                  \
+            fail_msg("%s %s.%s: got \"%s\", want \"%s\"", resource_get(r)->kind, name, path, got_, \
+                     want);                                                                        \
         free(got_);                                                                                \
     } while (0)
 
@@ -155,10 +155,10 @@ static json_t *mk_claim(const char *ns, const char *name, const char *size, cons
 static json_t *mk_class(const char *name, const char *provisioner, const char *mode,
                         bool is_default)
 {
-    json_t *sc = json_pack("{s:s,s:s,s:{s:s,s:s},s:s,s:s,s:s}", "apiVersion", "storage.k8s.io/v1",
-                           "kind", "StorageClass", "metadata", "name", name, "uid", name,
-                           "provisioner", provisioner, "reclaimPolicy", "Delete",
-                           "volumeBindingMode", mode);
+    json_t *sc =
+        json_pack("{s:s,s:s,s:{s:s,s:s},s:s,s:s,s:s}", "apiVersion", "storage.k8s.io/v1", "kind",
+                  "StorageClass", "metadata", "name", name, "uid", name, "provisioner", provisioner,
+                  "reclaimPolicy", "Delete", "volumeBindingMode", mode);
     if (is_default)
         vol__set_ann(sc, ANN_DEFAULT_CLASS, "true");
     return sc;
@@ -169,10 +169,10 @@ static json_t *mk_pod(const char *ns, const char *name, const char *claim, const
                       const char *phase)
 {
     json_t *p = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:{s:[{s:s,s:{s:s}}],s:[{s:s,s:s}]},s:{s:s}}",
-                          "apiVersion", "v1", "kind", "Pod", "metadata", "name", name,
-                          "namespace", ns, "uid", name, "spec", "volumes", "name", "data",
-                          "persistentVolumeClaim", "claimName", claim, "containers", "name",
-                          "app", "image", "busybox", "status", "phase", phase);
+                          "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "namespace",
+                          ns, "uid", name, "spec", "volumes", "name", "data",
+                          "persistentVolumeClaim", "claimName", claim, "containers", "name", "app",
+                          "image", "busybox", "status", "phase", phase);
     if (node)
         jset_str(jget(p, "spec"), "nodeName", node);
     return p;
