@@ -402,6 +402,18 @@ static void test_conflict_retries(void **state)
     n = get_node(&h, "n1");
     assert_string_equal(ready_of(n), "Unknown");
     json_decref(n);
+    /* the pods' updates carry their resourceVersion: a conflict is retried, not forced */
+    running_pod(&h, "p", "n1");
+    kfake_fail_after(h.c, "update/status", RES_PODS, 0, -ESTALE);
+    assert_int_equal(sync_key(&h, "n1"), -ESTALE);
+    kfake_clear_failures(h.c);
+    json_t *keep;
+    assert_string_equal(pod_ready(&h, "p", &keep), "True");
+    json_decref(keep);
+    assert_int_equal(sync_key(&h, "n1"), 0);
+    assert_string_equal(pod_ready(&h, "p", &keep), "False");
+    json_decref(keep);
+    assert_int_equal(events(&h, "Pod", "p", "NodeNotReady", NULL), 1);
     /* a node that is gone is forgotten */
     kfake_remove(h.c, RES_NODES, NULL, "n1");
     assert_int_equal(sync_key(&h, "n1"), 0);
