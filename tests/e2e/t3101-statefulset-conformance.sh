@@ -173,7 +173,7 @@ expect "#15: st ready" 60 ready_is st 1
 check_out "#15: GET /status" '"kind":"StatefulSet"' \
     k get --raw "/apis/apps/v1/namespaces/$NSP/statefulsets/st/status"
 W15=$E2E_TMP/w15.watch
-kn get sts st -w -o jsonpath='{range .status.conditions[*]}{.type}{" "}{end}{"\n"}' >"$W15" 2>&1 &
+kn get sts st -w -o json >"$W15" 2>&1 &
 WP=$!
 sleep 0.5
 api GET "/apis/apps/v1/namespaces/$NSP/statefulsets/st/status" >"$E2E_TMP/st.json"

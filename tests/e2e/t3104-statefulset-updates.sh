@@ -80,8 +80,9 @@ kn set image sts/mu web=registry.example/web:v2 >/dev/null
 worst=0
 end=$((SECONDS + 120))
 while [ $SECONDS -lt $end ]; do
-    r=$(jp sts mu .status.readyReplicas)
-    r=${r:-0}
+    # ready pods that are not terminating; missing ones count as unavailable
+    r=$(kn get pods -l app=mu -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{.metadata.deletionTimestamp}{"\n"}{end}' |
+        awk '$1 == "True" && NF == 1' | wc -l)
     [ $((4 - r)) -gt $worst ] && worst=$((4 - r))
     rolled_out mu 4 && break
     sleep 0.1
