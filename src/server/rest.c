@@ -801,6 +801,13 @@ void rest_create(struct req *rq, struct resp *rs, const struct route *rt)
     json_t *obj = decode_body(rq, rs, r, &e);
     if (obj && fix_namespace(rt, obj, &e) == 0)
         o = server_create(rq->srv, r, obj, is_dry_run(rq), &e);
+    if (o && r->id == RES_PERSISTENTVOLUMES) {
+        const char *rp = jpath_str(o->json, "spec.persistentVolumeReclaimPolicy");
+        if (rp && !strcmp(rp, "Recycle"))
+            resp_warn(rs, "spec.persistentVolumeReclaimPolicy: The Recycle reclaim policy is "
+                          "deprecated. Instead, the recommended approach is to use dynamic "
+                          "provisioning.");
+    }
     json_decref(obj);
     if (!o) {
         resp_error(rs, &e);
