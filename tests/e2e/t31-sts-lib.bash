@@ -99,7 +99,7 @@ watch_revisions() {
     WATCH_PID=$!
     sleep 0.5
 }
-watch_stop() { kill "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null; }
+watch_stop() { kill "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null || true; }
 first_at() { awk -v r="$2" '$2 == r && !seen[$1]++ { print $1 }' "$1" | tr '\n' ' ' | sed 's/ $//'; }
 
 rev_of() { jp pod "$1" '.metadata.labels.controller-revision-hash'; }
