@@ -1558,6 +1558,29 @@ static void do_scale(struct req *rq, struct resp *rs, const struct route *rt)
     resp_error(rs, &e);
 }
 
+/* As upstream's binding: the pod is marked PodScheduled=True. */
+static void set_pod_scheduled(json_t *pod)
+{
+    char ts[KTIME_BUFSZ];
+    json_t *conds = jensure_arr(jensure_obj(pod, "status"), "conditions");
+    json_t *c = NULL, *v;
+    size_t i;
+
+    json_array_foreach(conds, i, v) if (!strcmp(jget_str(v, "type") ?: "", "PodScheduled")) c = v;
+    if (c && !strcmp(jget_str(c, "status") ?: "", "True"))
+        return;
+    if (!c) {
+        c = json_object();
+        json_array_append_new(conds, c);
+        jset_str(c, "type", "PodScheduled");
+    }
+    jset_str(c, "status", "True");
+    json_object_set_new(c, "lastProbeTime", json_null());
+    jset_str(c, "lastTransitionTime", ktime_format(ktime_now(), ts));
+    json_object_del(c, "reason");
+    json_object_del(c, "message");
+}
+
 static void do_binding(struct req *rq, struct resp *rs, const struct route *rt)
 {
     struct api_err e = API_ERR_INIT;
@@ -1603,6 +1626,7 @@ static void do_binding(struct req *rq, struct resp *rs, const struct route *rt)
         }
         json_t *next = json_deep_copy(old->json);
         jset_str(jensure_obj(next, "spec"), "nodeName", node);
+        set_pod_scheduled(next);
         json_t *ann = jpath(b, "metadata.annotations");
         if (json_is_object(ann)) {
             json_t *dst = jensure_obj(jensure_obj(next, "metadata"), "annotations");
