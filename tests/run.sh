@@ -17,8 +17,8 @@ failures=()
 log_dir=build/test-logs
 mkdir -p "$log_dir"
 
-tally() { # name logfile rc
-    local name=$1 log=$2 rc=$3 p f
+tally() { # name logfile rc seconds
+    local name=$1 log=$2 rc=$3 secs=$4 p f
     p=$(grep -c '^ok ' "$log")
     f=$(grep -c '^not ok ' "$log")
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -30,10 +30,10 @@ tally() { # name logfile rc
     failed=$((failed + f))
     if [ "$f" -gt 0 ]; then
         failures+=("$name")
-        printf '%-40s %3d passed, %3d FAILED   (log: %s)\n' "$name" "$p" "$f" "$log"
+        printf '%-40s %3d passed, %3d FAILED %4ds  (log: %s)\n' "$name" "$p" "$f" "$secs" "$log"
         grep '^not ok ' "$log" | head -n 20 | sed 's/^/    /'
     else
-        printf '%-40s %3d passed\n' "$name" "$p"
+        printf '%-40s %3d passed             %4ds\n' "$name" "$p" "$secs"
     fi
 }
 
@@ -42,8 +42,9 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
         [ -x "$t" ] || continue
         name=$(basename "$t")
         log="$log_dir/$name.log"
+        t0=$SECONDS
         CMOCKA_MESSAGE_OUTPUT=TAP timeout 120 "$t" >"$log" 2>&1
-        tally "$name" "$log" $?
+        tally "$name" "$log" $? $((SECONDS - t0))
     done
 fi
 
@@ -53,12 +54,14 @@ if [ "$what" = all ] || [ "$what" = e2e ]; then
         [ -n "$pattern" ] && [[ "$t" != *$pattern* ]] && continue
         name=$(basename "$t" .sh)
         log="$log_dir/$name.log"
+        t0=$SECONDS
         timeout 600 bash "$t" >"$log" 2>&1
-        tally "$name" "$log" $?
+        tally "$name" "$log" $? $((SECONDS - t0))
     done
 fi
 
 echo
+echo "total time: ${SECONDS}s"
 if [ ${#failures[@]} -gt 0 ]; then
     echo "failed: ${failures[*]}"
 fi
