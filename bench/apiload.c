@@ -651,9 +651,6 @@ static void watch_round(int round, int nwatch, long nev, struct watch_result *re
         curl_multi_poll(m, NULL, 0, 100, NULL);
     }
 
-    /* The writers' connections and TLS sessions are set up, in the multi handle's connection
-     * cache, before the clock starts. */
-    struct load warm = {.mode = LOAD_READYZ, .want = 200, .limit = nconns};
     /* Each connection has a thread of its own in the server: the new ones serve the watches. */
     server_threads(streams);
     int nstreams = 0;
@@ -662,6 +659,9 @@ static void watch_round(int round, int nwatch, long nev, struct watch_result *re
             streams->tid[nstreams++] = streams->tid[i];
     streams->n = nstreams;
 
+    /* The writers' connections and TLS sessions are set up, in the multi handle's connection
+     * cache, before the clock starts. */
+    struct load warm = {.mode = LOAD_READYZ, .want = 200, .limit = nconns};
     struct tally t = {0};
     for (int i = 0; i < nconns; i++) {
         conn_init(&wr[i]);
