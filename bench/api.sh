@@ -9,6 +9,10 @@
 # is the median of several rounds (the machine is shared). Raw output of each step goes to
 # build/bench/api-raw.txt; -o also writes the table to a file.
 #
+# Extra rows put the figures in context: the server's CPU per create, the store alone
+# (store_create from several threads, no HTTP), and creates with the data dir on tmpfs
+# (/dev/shm), where no fsync hides the CPU path.
+#
 #   creates/s       POST of a small ConfigMap (generateName), C keep-alive HTTPS connections;
 #                   floor: raw SQLite inserts/s with the store's durability settings
 #                   (build/bench/sqlite_floor: WAL, synchronous=FULL, one transaction each)
@@ -63,9 +67,10 @@ stop_server() {
     SRV_PID=""
 }
 
+SHM=""
 cleanup() {
     stop_server
-    if [ -n "${KEEP:-}" ]; then echo "# kept $TMP" >&2; else rm -rf "$TMP"; fi
+    if [ -n "${KEEP:-}" ]; then echo "# kept $TMP $SHM" >&2; else rm -rf "$TMP" "$SHM"; fi
 }
 trap cleanup EXIT
 
@@ -140,6 +145,16 @@ step watch "$APILOAD" -k "$KCFG" -p "$SRV_PID" -c "$CONNS" -r 3 -N watch \
     watch -w "0:3000,1:3000,$WATCHERS:1000"
 stop_server
 
+# --- server C, on tmpfs: the same creates without the fsync, so the CPU path shows ---
+if SHM=$(mktemp -d /dev/shm/berth-bench.XXXXXX 2>/dev/null); then
+    start_server "$SHM/c"
+    for r in $(seq 1 "$ROUNDS"); do
+        step "shmsqlite.$r" "$ROOT/build/bench/sqlite_floor" -n 20000 -r 1 -t "$CONNS" -d "$SHM"
+        step "shmcreate.$r" "$APILOAD" -k "$KCFG" -p "$SRV_PID" -c "$CONNS" -t "$SECS" -r 1 create
+    done
+    stop_server
+fi
+
 # --- server B: 1,000 pods, GET and LIST against the bare request rate ---
 start_server "$TMP/b"
 step pods "$APILOAD" -k "$KCFG" -p "$SRV_PID" -c "$CONNS" -N pods create -K pod -n "$PODS" -P pod-
@@ -184,6 +199,8 @@ rounds sqlite sqlite_floor_inserts_per_sec >"$TMP/r.floor"
 rounds sqlite store_concurrent_creates_per_sec >"$TMP/r.store"
 rounds create rate >"$TMP/r.create"
 rounds create1 rate >"$TMP/r.create1"
+rounds sqlite sqlite_floor_cpu_us_per_insert >"$TMP/r.floorcpu"
+rounds create server_cpu_us_per_req >"$TMP/r.createcpu"
 floor_ins=$(median <"$TMP/r.floor")
 # The per-round ratios, and what the row prints as the floor so that value / floor is their
 # median.
@@ -201,6 +218,16 @@ row "creates/s, ConfigMap, $CONNS connections" "$(median <"$TMP/r.create")" "/s"
     min-ratio 0.70
 row "creates/s, ConfigMap, 1 connection" "$(median <"$TMP/r.create1")" "/s" \
     "$(ratio_floor "$TMP/r.create1")" "raw SQLite inserts/s, as above" none
+row "server CPU per create, $CONNS connections" "$(median <"$TMP/r.createcpu")" "µs" \
+    "$(median <"$TMP/r.floorcpu")" "µs CPU per raw SQLite insert" none
+if [ -n "$SHM" ]; then
+    rounds shmsqlite sqlite_floor_inserts_per_sec >"$TMP/r.shmfloor"
+    rounds shmcreate rate >"$TMP/r.shmcreate"
+    row "creates/s on tmpfs (no fsync cost), $CONNS connections" "$(median <"$TMP/r.shmcreate")" \
+        "/s" "$(awk -v v="$(median <"$TMP/r.shmcreate")" \
+            -v r="$(ratios "$TMP/r.shmcreate" "$TMP/r.shmfloor" | median)" \
+            'BEGIN { print (r > 0 ? v / r : 0) }')" "raw SQLite inserts/s on tmpfs" none
+fi
 row "store_create/s, $CONNS threads, no HTTP (sqlite_floor)" "$(median <"$TMP/r.store")" "/s" \
     "$(ratio_floor "$TMP/r.store")" "raw SQLite inserts/s, as above" none
 row "GETs/s, one of $PODS pods, $CONNS connections" "$(get get rate)" "/s" "$readyz" \
