@@ -31,6 +31,19 @@
  *        enum=A|B|C      allowed values (documentation and OpenAPI enum)
  *        listmap=K1,K2   x-kubernetes-list-type map with these keys
  *        format=F        OpenAPI format override
+ *        proto=N         the field's number in upstream's generated.proto (k8s.io/api,
+ *                        apimachinery). Required on every field, except apiVersion and kind
+ *                        when they are the first two fields of a type (TypeMeta: the protobuf
+ *                        envelope carries them, not the message).
+ *        inline          a Go embedded struct that JSON flattens but protobuf keeps as a nested
+ *                        message (Volume embeds VolumeSource as field 2): TYPE must be a type
+ *                        name; its fields are copied here, in place of this line, so every
+ *                        consumer of the schema sees the flat JSON view, and the protobuf table
+ *                        records that field N is a message of TYPE whose fields land flat.
+ *                        Needs proto=N; the line is not a JSON field itself.
+ *
+ * A field line whose TYPE is "^" (NAME ^ : DESCRIPTION) changes only the description of a field
+ * an earlier inline line brought in (LocalObjectReference's "name" means a ConfigMap here).
  *
  * The Go name used in error messages is "<last package element>.<Type>" ("v1.StatefulSet").
  * Types are emitted sorted by full name so sch_type_find can binary-search.
@@ -47,16 +60,30 @@ struct field {
     char *desc;
     int line;
     const char *file;
-    int ref; /* index into refs */
+    const char *pkg; /* package of the type that declares the field (for resolving type_expr) */
+    int ref;         /* index into refs */
+    int proto;       /* protobuf field number; 0: none */
+    int is_inline;   /* an "inline" line (expanded away) */
+    int is_override; /* a "^" line (description override, expanded away) */
+    int inlined;     /* a copy brought in by an inline line */
+};
+
+struct pbent {
+    int num;
+    int field;    /* index into the expanded fields, or -1 */
+    int embedded; /* type index of an inline member, or -1 */
 };
 
 struct type {
     char *pkg, *name, *full, *go, *desc;
-    struct field *fields;
+    struct field *fields; /* as written; after expand(): the flat view */
     int nfields, afields;
     int index; /* after sorting */
     const char *file;
     int line;
+    int expanded; /* 0 no, 1 in progress, 2 done */
+    struct pbent *pb;
+    int npb;
 };
 
 struct ref {
@@ -271,13 +298,16 @@ static void parse_file(const char *file)
         fd->desc = xstrdup(desc ? desc : "");
         fd->line = lineno;
         fd->file = file;
+        fd->pkg = cur->pkg;
         fd->ref = -1;
+        fd->is_override = !strcmp(texpr, "^");
         last_desc = &fd->desc;
-        for (int i = 0; i < cur->nfields - 1; i++)
-            if (!strcmp(cur->fields[i].name, name))
-                err(file, lineno, "duplicate field '%s' in %s", name, cur->full);
         char *fl;
         while ((fl = strtok_r(NULL, " \t", &save))) {
+            if (fd->is_override) {
+                err(file, lineno, "a '^' line takes no flags, only a description");
+                break;
+            }
             if (!strcmp(fl, "!"))
                 fd->flags |= F_REQUIRED;
             else if (!strcmp(fl, "="))
@@ -301,6 +331,15 @@ static void parse_file(const char *file)
                 fd->listmap = xstrdup(fl + 8);
             else if (!strncmp(fl, "format=", 7))
                 fd->format = xstrdup(fl + 7);
+            else if (!strncmp(fl, "proto=", 6)) {
+                char *end;
+                long v = strtol(fl + 6, &end, 10);
+                if (*end || v < 1 || v > 536870911)
+                    err(file, lineno, "bad protobuf field number '%s'", fl + 6);
+                else
+                    fd->proto = (int)v;
+            } else if (!strcmp(fl, "inline"))
+                fd->is_inline = 1;
             else
                 err(file, lineno, "unknown flag '%s'", fl);
         }
@@ -451,6 +490,114 @@ static void check_field(const struct type *t, const struct field *fd)
         err(fd->file, fd->line, "set needs a list of scalars (%s.%s)", t->name, fd->name);
 }
 
+/* Expand type ti's inline lines into copies of the embedded type's (expanded) fields and apply
+ * its "^" description overrides, so that t->fields becomes the flat JSON view. Records each
+ * inline member in t->pb. */
+static void expand(int ti)
+{
+    struct type *t = &types[ti];
+    struct field *out = NULL;
+    int n = 0, a = 0;
+
+    if (t->expanded == 2)
+        return;
+    if (t->expanded == 1) {
+        err(t->file, t->line, "inline cycle through %s", t->full);
+        return;
+    }
+    t->expanded = 1;
+    for (int j = 0; j < t->nfields; j++) {
+        struct field *fd = &t->fields[j];
+        if (fd->is_override) {
+            int hit = 0;
+            for (int k = 0; k < n; k++)
+                if (out[k].inlined && !strcmp(out[k].name, fd->name)) {
+                    out[k].desc = fd->desc;
+                    hit = 1;
+                }
+            if (!hit)
+                err(fd->file, fd->line, "'^' names no field brought in by an inline line: %s",
+                    fd->name);
+            continue;
+        }
+        if (!fd->is_inline) {
+            if (n == a) {
+                a = a ? a * 2 : 16;
+                out = xrealloc(out, sizeof(*out) * (size_t)a);
+            }
+            out[n++] = *fd;
+            continue;
+        }
+        if (!fd->proto || fd->flags || fd->merge_key || fd->enums || fd->listmap || fd->format)
+            err(fd->file, fd->line, "an inline line takes proto=N and nothing else");
+        if (strchr(fd->type_expr, '[')) {
+            err(fd->file, fd->line, "inline needs a type name, not '%s'", fd->type_expr);
+            continue;
+        }
+        int scalar = 0;
+        for (size_t k = 0; k < sizeof(scalar_names) / sizeof(scalar_names[0]); k++)
+            scalar |= !strcmp(fd->type_expr, scalar_names[k]);
+        if (scalar) {
+            err(fd->file, fd->line, "inline needs a type name, not '%s'", fd->type_expr);
+            continue;
+        }
+        int e = resolve_type(fd->type_expr, fd->pkg, fd->file, fd->line);
+        if (e < 0)
+            continue;
+        expand(e);
+        for (int k = 0; k < types[e].nfields; k++) {
+            if (n == a) {
+                a = a ? a * 2 : 16;
+                out = xrealloc(out, sizeof(*out) * (size_t)a);
+            }
+            out[n] = types[e].fields[k];
+            out[n].inlined = 1;
+            out[n].proto = 0; /* numbered in the embedded type, not here */
+            n++;
+        }
+        t->pb = xrealloc(t->pb, sizeof(*t->pb) * (size_t)(t->npb + 1));
+        t->pb[t->npb++] = (struct pbent){fd->proto, -1, e};
+    }
+    for (int j = 0; j < n; j++)
+        for (int k = 0; k < j; k++)
+            if (!strcmp(out[j].name, out[k].name))
+                err(out[j].file, out[j].line, "duplicate field '%s' in %s", out[j].name, t->full);
+    t->fields = out;
+    t->nfields = n;
+    t->expanded = 2;
+}
+
+static int cmp_pbent(const void *a, const void *b)
+{
+    return ((const struct pbent *)a)->num - ((const struct pbent *)b)->num;
+}
+
+/* The protobuf table of type ti: every own field by number (TypeMeta's apiVersion and kind
+ * excepted), plus the inline members; sorted, numbers unique. */
+static void build_pb(int ti)
+{
+    struct type *t = &types[ti];
+    for (int j = 0; j < t->nfields; j++) {
+        struct field *fd = &t->fields[j];
+        if (fd->inlined)
+            continue;
+        if (!fd->proto) {
+            int typemeta = (j == 0 && !strcmp(fd->name, "apiVersion")) ||
+                           (j == 1 && !strcmp(fd->name, "kind"));
+            if (!typemeta)
+                err(fd->file, fd->line, "%s.%s has no proto=N", t->name, fd->name);
+            continue;
+        }
+        t->pb = xrealloc(t->pb, sizeof(*t->pb) * (size_t)(t->npb + 1));
+        t->pb[t->npb++] = (struct pbent){fd->proto, j, -1};
+    }
+    qsort(t->pb, (size_t)t->npb, sizeof(*t->pb), cmp_pbent);
+    for (int j = 1; j < t->npb; j++)
+        if (t->pb[j].num == t->pb[j - 1].num)
+            err(t->file, t->line, "protobuf field number %d used twice in %s", t->pb[j].num,
+                t->full);
+}
+
 int main(int argc, char **argv)
 {
     const char *out = NULL;
@@ -477,9 +624,15 @@ int main(int argc, char **argv)
                 types[i - 1].file, types[i - 1].line);
     }
     for (i = 0; i < ntypes; i++)
+        expand(i);
+    if (errors)
+        return 1;
+    for (i = 0; i < ntypes; i++)
+        build_pb(i);
+    for (i = 0; i < ntypes; i++)
         for (int j = 0; j < types[i].nfields; j++) {
             struct field *fd = &types[i].fields[j];
-            fd->ref = intern_ref(fd->type_expr, types[i].pkg, fd->file, fd->line);
+            fd->ref = intern_ref(fd->type_expr, fd->pkg, fd->file, fd->line);
         }
     if (errors)
         return 1;
@@ -549,6 +702,31 @@ int main(int argc, char **argv)
         }
         fputs("};\n", o);
     }
+    /* the protobuf view, parallel to sch_types */
+    for (i = 0; i < ntypes; i++) {
+        struct type *t = &types[i];
+        if (!t->npb)
+            continue;
+        fprintf(o, "static const struct sch_pb_field P%d[] = { /* %s */\n", i, t->full);
+        for (int j = 0; j < t->npb; j++) {
+            struct pbent *pe = &t->pb[j];
+            if (pe->field >= 0)
+                fprintf(o, "    {%d, &F%d[%d], NULL}, /* %s */\n", pe->num, i, pe->field,
+                        t->fields[pe->field].name);
+            else
+                fprintf(o, "    {%d, NULL, &sch_types[%d]}, /* inline %s */\n", pe->num,
+                        types[pe->embedded].index, types[pe->embedded].full);
+        }
+        fputs("};\n", o);
+    }
+    fputs("\nconst struct sch_pb_type sch_pb_types[] = {\n", o);
+    for (i = 0; i < ntypes; i++) {
+        if (types[i].npb)
+            fprintf(o, "    {P%d, %d},\n", i, types[i].npb);
+        else
+            fputs("    {NULL, 0},\n", o);
+    }
+    fputs("};\n", o);
     fputs("\nconst struct sch_type sch_types[] = {\n", o);
     for (i = 0; i < ntypes; i++) {
         struct type *t = &types[i];

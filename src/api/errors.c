@@ -410,7 +410,7 @@ void api_err_unsupported_media_type(struct api_err *e, const char *content_type)
 {
     api_err_set(e, 415, "UnsupportedMediaType",
                 "the body of the request was in an unknown format - accepted media types "
-                "include: application/json, application/yaml%s%s",
+                "include: application/json, application/vnd.kubernetes.protobuf%s%s",
                 content_type && *content_type ? "; got " : "",
                 content_type ? content_type : "");
 }

@@ -46,3 +46,37 @@ const struct sch_ref *sch_ref_at(const struct sch_type *t, const char *dotted)
     }
     return ref;
 }
+
+static const struct sch_pb_type *pb_of(const struct sch_type *t)
+{
+    if (t < sch_types || t >= sch_types + sch_ntypes)
+        return NULL;
+    return &sch_pb_types[t - sch_types];
+}
+
+const struct sch_pb_field *sch_pb_find(const struct sch_type *t, unsigned num)
+{
+    const struct sch_pb_type *pb = pb_of(t);
+    size_t lo = 0, hi = pb ? pb->nfields : 0;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        unsigned n = pb->fields[mid].num;
+        if (n == num)
+            return &pb->fields[mid];
+        if (n < num)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+unsigned sch_field_proto(const struct sch_type *t, const struct sch_field *f)
+{
+    const struct sch_pb_type *pb = pb_of(t);
+    for (size_t i = 0; pb && i < pb->nfields; i++)
+        if (pb->fields[i].field == f)
+            return pb->fields[i].num;
+    return 0;
+}

@@ -6,7 +6,9 @@
  *   - decoding: type checks, unknown-field detection (fieldValidation) and pruning, normalising
  *     quantities and times (api/decode.h);
  *   - strategic merge patch: merge keys and list strategies (api/patch.h);
- *   - OpenAPI v3 documents for kubectl's field validation and `kubectl explain` (server).
+ *   - OpenAPI v3 documents for kubectl's field validation and `kubectl explain` (server);
+ *   - protobuf request bodies: each field's number in upstream's generated.proto, and the Go
+ *     embedded structs that JSON flattens but protobuf nests (sch_pb_types, api/protobuf.h).
  */
 #ifndef BERTH_SCHEMA_H
 #define BERTH_SCHEMA_H
@@ -73,6 +75,27 @@ struct sch_type {
 extern const struct sch_type sch_types[];
 extern const size_t sch_ntypes;
 
+/* --- The protobuf view (upstream's generated.proto), for api/protobuf.h ---
+ *
+ * Kept beside the types rather than in them so that struct sch_field and struct sch_type keep
+ * their layout (code builds them by hand, positionally). */
+struct sch_pb_field {
+    unsigned num;                       /* the field number */
+    const struct sch_field *field;      /* the schema field it carries (a field of the type), or
+                                         * NULL for an inline member: */
+    const struct sch_type *inline_type; /* a Go embedded struct (Volume's VolumeSource): a nested
+                                         * message of this type whose fields land flat in the
+                                         * parent's JSON object */
+};
+
+struct sch_pb_type {
+    const struct sch_pb_field *fields; /* sorted by num */
+    size_t nfields;
+};
+
+/* Parallel to sch_types. */
+extern const struct sch_pb_type sch_pb_types[];
+
 /* Look a type up by its full OpenAPI name; NULL if unknown. */
 const struct sch_type *sch_type_find(const char *name);
 /* A field of t by JSON name; NULL if t has no such field. */
@@ -80,5 +103,13 @@ const struct sch_field *sch_field_find(const struct sch_type *t, const char *nam
 /* The schema of the value at a dotted field path below t ("spec.template.spec"), or NULL.
  * Arrays and maps are stepped through implicitly (their element type is used). */
 const struct sch_ref *sch_ref_at(const struct sch_type *t, const char *dotted);
+
+/* The protobuf field number num of t, or NULL when t has no such field or is not one of
+ * sch_types (a type built by hand has no protobuf view). */
+const struct sch_pb_field *sch_pb_find(const struct sch_type *t, unsigned num);
+/* The protobuf field number of f, a field of t; 0 when it has none in t's message: TypeMeta's
+ * apiVersion and kind (the envelope carries them), and fields an inline member brings in (they
+ * are numbered in the embedded type). */
+unsigned sch_field_proto(const struct sch_type *t, const struct sch_field *f);
 
 #endif

@@ -842,6 +842,12 @@ static void pvc_validate_update(const json_t *pvc, const json_t *old, struct fer
     struct quantity nq, oq;
 
     pvc_validate(pvc, e);
+    /* Retroactive default class (1.28+): a claim created with no class at all may get one
+     * later (upstream validateStorageClassUpgradeFromNil). */
+    if (!jget(ospec, "storageClassName") &&
+        !jget_str(jpath(old, "metadata.annotations"), "volume.beta.kubernetes.io/storage-class") &&
+        *str_or(spec, "storageClassName", ""))
+        json_object_del(a, "storageClassName");
     /* the binder may set volumeName once */
     if (!*str_or(ospec, "volumeName", "")) {
         json_object_del(a, "volumeName");

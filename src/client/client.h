@@ -73,8 +73,10 @@ struct kclient_ops {
                 struct kstatus *st);
     /* Watch from resource_version (NULL or "": from now with the current state as ADDED
      * events). Blocks, calling cb for each event, until cb returns non-zero, the server
-     * ends the stream (timeout_seconds > 0 asks it to), *stop becomes true, or an error.
-     * Returns 0 when the stream ended normally or cb asked to stop. */
+     * ends the stream (timeout_seconds > 0 asks it to), *stop becomes true (noticed within
+     * about a second), or an error. Returns 0 when the stream ended normally, cb asked to
+     * stop or *stop was set. A stream the server ends with an ERROR event returns that
+     * event's errno (-ETIME for 410 Expired: the revision is too old) after cb has seen it. */
     int (*watch)(struct kclient *c, enum res_id r, const char *ns, const struct klist_opts *o,
                  const char *resource_version, int timeout_seconds, kwatch_cb cb, void *ctx,
                  volatile bool *stop, struct kstatus *st);
@@ -96,8 +98,15 @@ struct kclient_config {
     int burst;
 };
 
+/* A client of cfg->server (copied; cfg may go away). Connections are kept alive and reused;
+ * with a CA the server is verified against it alone; proxy variables are ignored. -EINVAL for
+ * a server that is neither http(s):// nor unix:. */
 int kclient_new(const struct kclient_config *cfg, struct kclient **out);
-/* From a kubeconfig file (current context; server, certificate-authority-data, token). */
+/* From a kubeconfig file (current context; server, certificate-authority-data or
+ * certificate-authority, token). The reader understands the YAML subset kubeconfig files use
+ * (block mappings, "- " lists of mappings, plain and quoted scalars, comments), not YAML at
+ * large; client certificates and exec/auth-provider plugins are not supported. -ENOENT when no
+ * context names a server. */
 int kclient_from_kubeconfig(const char *path, const char *user_agent, struct kclient **out);
 
 /* --- dispatch helpers (thin wrappers over ops) --- */

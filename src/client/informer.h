@@ -9,7 +9,10 @@
  *
  * Handlers run on the informer's thread, one event at a time, in order. They should only
  * enqueue keys (STYLE.md "Controllers"). Updates whose resourceVersion did not change (relist
- * echoes) are still delivered; handlers decide whether to ignore them.
+ * echoes) are still delivered; handlers decide whether to ignore them. An object deleted while
+ * the informer was not watching is delivered to on_delete as last seen. Cached objects always
+ * carry kind and apiVersion (list items come without them; the informer fills them in), so
+ * they can go to the event recorder as they are.
  *
  * Indexes: by namespace, and by the UID of every owner reference (informer_by_owner) — what the
  * StatefulSet controller and the garbage collector look objects up by.
@@ -37,7 +40,8 @@ struct informer;
 struct informer *informer_new(struct kclient *c, enum res_id r, const char *ns,
                               const char *label_selector);
 /* Register handlers (before or after start; added handlers first receive on_add for every
- * object already in the cache). */
+ * object already in the cache, on the caller's thread, before any later event). Handlers must
+ * not call informer_add_handlers. */
 void informer_add_handlers(struct informer *inf, const struct informer_handlers *h);
 /* Start the list/watch thread. */
 int informer_start(struct informer *inf);
@@ -62,7 +66,8 @@ size_t informer_by_owner(struct informer *inf, const char *owner_uid, json_t ***
 /* Release an array returned by the listers. */
 void informer_list_free(json_t **items, size_t n);
 
-/* The resourceVersion of the last event applied (for tests and diagnostics). */
+/* The resourceVersion of the last event or list applied (for tests and diagnostics: the
+ * buffer is the informer's and changes as events arrive). */
 const char *informer_last_rv(struct informer *inf);
 
 /* --- a factory sharing one informer per resource between controllers --- */

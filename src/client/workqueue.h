@@ -12,10 +12,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct wq_rate_limit {
+struct wq_rate_limit {  /* a zero field takes its default */
     int base_delay_ms; /* default 5 */
     int max_delay_ms;  /* default 1000000 (1000 s) */
-    double qps;        /* overall, default 10 */
+    double qps;        /* overall, default 10; negative: no overall limit */
     int burst;         /* default 100 */
 };
 
@@ -32,7 +32,8 @@ int wq_num_requeues(struct workqueue *q, const char *key);
 char *wq_get(struct workqueue *q);
 void wq_done(struct workqueue *q, const char *key);
 size_t wq_len(struct workqueue *q);
-/* Stop: wq_get returns NULL to every waiter; pending delayed adds are dropped. */
+/* Stop: later adds are ignored and pending delayed adds are dropped; wq_get hands out what is
+ * already queued, then returns NULL to every waiter (ctrl_loop_stop does not drain). */
 void wq_shutdown(struct workqueue *q);
 void wq_free(struct workqueue *q);
 

@@ -11,6 +11,7 @@ static int usage(FILE *f)
           "\n"
           "commands:\n"
           "  server      run the API server, controllers and node agent\n"
+          "  agent       run a node agent that joins a server\n"
           "  kubeconfig  print the admin kubeconfig\n"
           "  version     print the version\n",
           f);
@@ -23,6 +24,8 @@ int main(int argc, char **argv)
         return usage(stderr);
     if (!strcmp(argv[1], "server"))
         return cmd_server(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "agent"))
+        return cmd_agent(argc - 1, argv + 1);
     if (!strcmp(argv[1], "kubeconfig"))
         return cmd_kubeconfig(argc - 1, argv + 1);
     if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version"))

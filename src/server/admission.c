@@ -12,6 +12,7 @@
 
 #include "base/alloc.h"
 #include "base/log.h"
+#include "base/quantity.h"
 #include "server/internal.h"
 
 
@@ -219,6 +220,8 @@ void admit_release(struct server *srv, const struct resource *r, const json_t *o
     pthread_mutex_unlock(&srv->ip_lock);
 }
 
+static void add_finalizer(json_t *obj, const char *f);
+
 static int check_namespace(struct server *srv, const struct resource *r, const json_t *obj,
                            struct api_err *e)
 {
@@ -280,8 +283,12 @@ int admit_create(struct server *srv, const struct resource *r, json_t *obj, stru
     switch (r->id) {
     case RES_SERVICES:
         return admit_service(srv, obj, e) < 0 ? -1 : 0;
+    case RES_PERSISTENTVOLUMES:
+        add_finalizer(obj, "kubernetes.io/pv-protection");
+        return 0;
     case RES_PERSISTENTVOLUMECLAIMS: {
         json_t *spec = jensure_obj(obj, "spec");
+        add_finalizer(obj, "kubernetes.io/pvc-protection");
         if (!jget(spec, "storageClassName")) {
             char *sc = default_storage_class(srv);
             if (sc)
@@ -338,11 +345,58 @@ void admit_prepare_update(struct server *srv, const struct resource *r, json_t *
     }
 }
 
+/* Upstream's PersistentVolumeClaimResize plugin: a claim may grow only when it is bound and
+ * its class allows expansion. */
+static int admit_claim_resize(struct server *srv, const json_t *pvc, const json_t *old,
+                              struct api_err *e)
+{
+    struct quantity nq, oq;
+    const char *ns = jpath_str(pvc, "spec.resources.requests.storage");
+    const char *os = jpath_str(old, "spec.resources.requests.storage");
+    const char *name = jpath_str(pvc, "metadata.name");
+
+    if (!ns || !os || quantity_parse(ns, &nq) < 0 || quantity_parse(os, &oq) < 0 ||
+        quantity_cmp(&nq, &oq) <= 0)
+        return 0;
+    const char *phase = jpath_str(old, "status.phase");
+    if (!phase || strcmp(phase, "Bound")) {
+        api_err_forbidden(e, "", "persistentvolumeclaims", name,
+                          "Only bound persistent volume claims can be expanded");
+        return -EPERM;
+    }
+    const char *cls = jpath_str(pvc, "spec.storageClassName");
+    struct obj *sc = cls && *cls ? cache_get(srv->cache, resource_get(RES_STORAGECLASSES), "", cls)
+                                 : NULL;
+    bool allowed = sc && jget_bool(sc->json, "allowVolumeExpansion", false);
+    if (sc)
+        obj_unref(sc);
+    if (!allowed) {
+        api_err_forbidden(e, "", "persistentvolumeclaims", name,
+                          "only dynamically provisioned pvc can be resized and the storageclass "
+                          "that provisions the pvc must support resize");
+        return -EPERM;
+    }
+    return 0;
+}
+
 int admit_update(struct server *srv, const struct resource *r, json_t *obj, const json_t *old,
                  struct api_err *e)
 {
-    (void)srv, (void)r, (void)obj, (void)old, (void)e;
+    if (r->id == RES_PERSISTENTVOLUMECLAIMS)
+        return admit_claim_resize(srv, obj, old, e);
     return 0;
+}
+
+/* Upstream's StorageObjectInUseProtection plugin: claims and volumes are born with the
+ * finalizer that keeps them while in use. */
+static void add_finalizer(json_t *obj, const char *f)
+{
+    json_t *fin = jensure_arr(jensure_obj(obj, "metadata"), "finalizers");
+    size_t i;
+    json_t *v;
+    json_array_foreach(fin, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), f))
+        return;
+    json_array_append_new(fin, json_string(f));
 }
 
 int admit_delete(struct server *srv, const struct resource *r, const json_t *obj,

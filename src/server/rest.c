@@ -13,6 +13,7 @@
 
 #include "api/decode.h"
 #include "api/patch.h"
+#include "api/protobuf.h"
 #include "api/schema.h"
 #include "api/strategy.h"
 #include "base/alloc.h"
@@ -27,6 +28,12 @@
     "the object has been modified; please apply your changes to the latest version and try again"
 
 enum write_target { TARGET_MAIN, TARGET_STATUS };
+enum patch_type_tag { PATCH_TAG_STRATEGIC, PATCH_TAG_OTHER };
+
+static int strcmp_ptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 /* --- helpers --- */
 
@@ -121,6 +128,35 @@ static bool is_json_content(const struct req *rq)
     return !strncmp(ct, "application/json", 16) || !strncmp(ct, "*/*", 3);
 }
 
+/* Typed clients (kubectl create namespace/configmap/secret/service, drain's deletes, client-go
+ * controllers) send Kubernetes protobuf: it is turned into JSON first, and the JSON path goes
+ * on from there. Responses stay JSON, which those clients accept. */
+static bool is_protobuf_content(const struct req *rq)
+{
+    const char *ct = req_header(rq, "Content-Type");
+    size_t n = strlen(PB_CONTENT_TYPE);
+    return ct && !strncmp(ct, PB_CONTENT_TYPE, n) && (!ct[n] || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* The kind and apiVersion a body names (NULL or "" when it names none) against the expected
+ * ones, worded as kube-apiserver words a mismatch. */
+static int check_type_meta(const char *api, const char *kind, const char *want_gv,
+                           const char *want_kind, struct api_err *e)
+{
+    if (api && *api && strcmp(api, want_gv)) {
+        api_err_bad_request(e, "the API version in the data (%s) does not match the expected "
+                               "API version (%s)",
+                            api, want_gv);
+        return -EINVAL;
+    }
+    if (kind && *kind && strcmp(kind, want_kind)) {
+        api_err_bad_request(e, "the kind in the data (%s) does not match the expected kind (%s)",
+                            kind, want_kind);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 /* Parse the body as JSON (depth-bounded). */
 static json_t *parse_body(const struct req *rq, struct api_err *e)
 {
@@ -138,6 +174,64 @@ static json_t *parse_body(const struct req *rq, struct api_err *e)
         return NULL;
     }
     return j;
+}
+
+/* A protobuf body as the JSON object a JSON client would have sent (api/protobuf.h): the
+ * envelope's kind and apiVersion are checked against want_kind/want_gv (want_gv NULL: meta.k8s.io
+ * options, which also go by "v1") and set on the result; raw is decoded as schema type t.
+ * Errors are 400s worded as kube-apiserver's transformDecodeError words them. Returns a new
+ * reference, or NULL with e. */
+static json_t *parse_pb_body(const struct req *rq, const char *want_kind, const char *want_gv,
+                             const struct sch_type *t, struct api_err *e)
+{
+    struct pb_envelope env = PB_ENVELOPE_INIT;
+    struct pb_report rep = PB_REPORT_INIT;
+    struct strbuf err = STRBUF_INIT;
+    const char *slash = want_gv ? strrchr(want_gv, '/') : NULL;
+    const char *version = slash ? slash + 1 : want_gv ? want_gv : "v1";
+    json_t *obj = NULL;
+
+    if (!t) {
+        api_err_internal(e, "no schema for %s", want_kind);
+        return NULL;
+    }
+    if (pb_unwrap(rq->body.buf, rq->body.len, &env, &err) < 0) {
+        /* upstream's summarizeData: the first 30 bytes in hex */
+        struct strbuf sum = STRBUF_INIT;
+        size_t n = rq->body.len < 30 ? rq->body.len : 30;
+        for (size_t i = 0; i < n; i++)
+            strbuf_addf(&sum, "%02x", (unsigned char)rq->body.buf[i]);
+        api_err_bad_request(
+            e, "the object provided is unrecognized (must be of type %s): %s (%s%s)", want_kind,
+            err.buf, n ? sum.buf : "<empty>", rq->body.len > n ? " ..." : "");
+        strbuf_release(&sum);
+        goto out;
+    }
+    if (!want_gv && *env.api_version && strcmp(env.api_version, "v1") &&
+        strcmp(env.api_version, "meta.k8s.io/v1")) {
+        api_err_bad_request(e, "the API version in the data (%s) does not match the expected "
+                               "API version (meta.k8s.io/v1)",
+                            env.api_version);
+        goto out;
+    }
+    if (check_type_meta(want_gv ? env.api_version : NULL, env.kind, want_gv, want_kind, e) < 0)
+        goto out;
+    if (pb_decode(t, env.raw, env.raw_len, &obj, &rep, &err) < 0) {
+        api_err_bad_request(e, "%s in version \"%s\" cannot be handled as a %s: %s", want_kind,
+                            version, want_kind, err.buf);
+        goto out;
+    }
+    /* Upstream's generated code skips unknown field numbers without a word, whatever
+     * fieldValidation says (a newer client writes every non-pointer field, set or not). */
+    if (rep.nskipped)
+        log_debug("rest", "%s body: skipped %s", want_kind, rep.skipped.buf);
+    jset_str(obj, "kind", want_kind);
+    jset_str(obj, "apiVersion", want_gv ? want_gv : "v1");
+out:
+    pb_envelope_release(&env);
+    pb_report_release(&rep);
+    strbuf_release(&err);
+    return obj;
 }
 
 /* Schema-decode obj as kind r: type errors are 400s, unknown fields per fieldValidation. */
@@ -173,7 +267,7 @@ static int decode_obj(const struct req *rq, struct resp *rs, const struct resour
                                    "decoding error: %s",
                                 r->kind, r->version, r->kind, msg.buf);
             strbuf_release(&msg);
-            rc = -EINVAL;
+            rc = -EBADMSG;
             goto out;
         }
         if (!fv || strcmp(fv, "Ignore")) {
@@ -189,15 +283,22 @@ out:
     return rc;
 }
 
-/* The body of a create or update: JSON, of this kind, decoded. */
+/* The body of a create or update: JSON or protobuf, of this kind, decoded. */
 static json_t *decode_body(const struct req *rq, struct resp *rs, const struct resource *r,
                            struct api_err *e)
 {
+    json_t *obj;
+
+    if (is_protobuf_content(rq)) {
+        if (!(obj = parse_pb_body(rq, r->kind, r->gv, sch_type_find(r->schema), e)))
+            return NULL;
+        goto decode;
+    }
     if (!is_json_content(rq)) {
         api_err_unsupported_media_type(e, req_header(rq, "Content-Type"));
         return NULL;
     }
-    json_t *obj = parse_body(rq, e);
+    obj = parse_body(rq, e);
     if (!obj)
         return NULL;
     if (!json_is_object(obj)) {
@@ -211,17 +312,9 @@ static json_t *decode_body(const struct req *rq, struct resp *rs, const struct r
         api_err_bad_request(e, "kind and apiVersion must be strings");
         goto fail;
     }
-    if (api && *api && strcmp(api, r->gv)) {
-        api_err_bad_request(e, "the API version in the data (%s) does not match the expected "
-                               "API version (%s)",
-                            api, r->gv);
+    if (check_type_meta(api, kind, r->gv, r->kind, e) < 0)
         goto fail;
-    }
-    if (kind && *kind && strcmp(kind, r->kind)) {
-        api_err_bad_request(e, "the kind in the data (%s) does not match the expected kind (%s)",
-                            kind, r->kind);
-        goto fail;
-    }
+decode:
     jset_str(obj, "kind", r->kind);
     jset_str(obj, "apiVersion", r->gv);
     if (decode_obj(rq, rs, r, obj, e) < 0)
@@ -708,6 +801,13 @@ void rest_create(struct req *rq, struct resp *rs, const struct route *rt)
     json_t *obj = decode_body(rq, rs, r, &e);
     if (obj && fix_namespace(rt, obj, &e) == 0)
         o = server_create(rq->srv, r, obj, is_dry_run(rq), &e);
+    if (o && r->id == RES_PERSISTENTVOLUMES) {
+        const char *rp = jpath_str(o->json, "spec.persistentVolumeReclaimPolicy");
+        if (rp && !strcmp(rp, "Recycle"))
+            resp_warn(rs, "spec.persistentVolumeReclaimPolicy: The Recycle reclaim policy is "
+                          "deprecated. Instead, the recommended approach is to use dynamic "
+                          "provisioning.");
+    }
     json_decref(obj);
     if (!o) {
         resp_error(rs, &e);
@@ -746,6 +846,79 @@ fail:
 }
 
 /* --- PATCH --- */
+
+/* A JSON value as Go's %v prints the map[string]interface{} it decodes to (what upstream
+ * quotes in a patch error): map[k:v ...] with sorted keys, [a b] for lists. */
+static void go_format(struct strbuf *sb, const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t n = json_object_size(v), i = 0;
+        const char **keys = xcalloc(n ? n : 1, sizeof(*keys));
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)v, k, x) keys[i++] = k;
+        qsort(keys, n, sizeof(*keys), strcmp_ptr);
+        strbuf_addstr(sb, "map[");
+        for (i = 0; i < n; i++) {
+            if (i)
+                strbuf_addch(sb, ' ');
+            strbuf_addf(sb, "%s:", keys[i]);
+            go_format(sb, json_object_get(v, keys[i]));
+        }
+        strbuf_addch(sb, ']');
+        free(keys);
+        break;
+    }
+    case JSON_ARRAY: {
+        size_t i;
+        json_t *x;
+        strbuf_addch(sb, '[');
+        json_array_foreach(v, i, x)
+        {
+            if (i)
+                strbuf_addch(sb, ' ');
+            go_format(sb, x);
+        }
+        strbuf_addch(sb, ']');
+        break;
+    }
+    case JSON_STRING:
+        strbuf_addstr(sb, json_string_value(v));
+        break;
+    case JSON_NULL:
+        strbuf_addstr(sb, "<nil>");
+        break;
+    default:
+        json_dump_to(sb, v);
+    }
+}
+
+/* Upstream answers a patch whose result does not decode (an unknown field under Strict, a
+ * wrong type) with 422 on the field "patch", quoting the patch. */
+static void patch_decode_error(struct api_err *e, enum patch_type_tag pt, const json_t *patch,
+                               const json_t *result)
+{
+    struct strbuf quoted = STRBUF_INIT;
+    struct ferrs errs = FERRS_INIT;
+    const char *msg = e->message ? e->message : "";
+    const char *colon = strstr(msg, ": ");
+    /* Keep the decoder's own words, without the "<Kind> in version ... cannot be handled"
+     * prefix the JSON path adds. */
+    const char *why = strstr(msg, "cannot be handled as a ") && colon ? colon + 2 : msg;
+
+    if (pt == PATCH_TAG_STRATEGIC)
+        go_format(&quoted, patch);
+    else
+        json_dump_to(&quoted, result);
+    json_t *val = json_string(quoted.buf);
+    ferr_invalid(&errs, "patch", val, "%s", why);
+    json_decref(val);
+    strbuf_release(&quoted);
+    api_err_release(e);
+    api_err_invalid(e, "", "", "", &errs);
+    /* upstream's message has no kind: ` "" is invalid: patch: ...` */
+}
 
 enum patch_type { PATCH_JSON, PATCH_MERGE, PATCH_STRATEGIC, PATCH_UNSUPPORTED };
 
@@ -845,6 +1018,8 @@ static void do_patch(struct req *rq, struct resp *rs, const struct route *rt,
         jset_str(res, "kind", r->kind);
         jset_str(res, "apiVersion", r->gv);
         if (decode_obj(rq, rs, r, res, &e) < 0) {
+            patch_decode_error(&e, pt == PATCH_STRATEGIC ? PATCH_TAG_STRATEGIC : PATCH_TAG_OTHER,
+                               patch, res);
             json_decref(res);
             obj_unref(old);
             break;
@@ -892,7 +1067,13 @@ static int parse_delete_opts(const struct req *rq, struct delete_opts *o, struct
 {
     memset(o, 0, sizeof(*o));
     o->grace = -1;
-    if (rq->body.len) {
+    if (rq->body.len && is_protobuf_content(rq)) {
+        o->body = parse_pb_body(rq, "DeleteOptions", NULL,
+                                sch_type_find("io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"),
+                                e);
+        if (!o->body)
+            return -EINVAL;
+    } else if (rq->body.len) {
         struct strbuf err = STRBUF_INIT;
         o->body = json_parse_bounded(rq->body.buf, rq->body.len, JSON_MAX_DEPTH, &err);
         if (!o->body || !json_is_object(o->body)) {
@@ -903,6 +1084,9 @@ static int parse_delete_opts(const struct req *rq, struct delete_opts *o, struct
             o->body = NULL;
             return -EINVAL;
         }
+        strbuf_release(&err);
+    }
+    if (o->body) {
         json_t *g = jget(o->body, "gracePeriodSeconds");
         if (g && !json_is_null(g)) {
             if (!json_is_integer(g)) {
@@ -1335,7 +1519,10 @@ static void do_scale(struct req *rq, struct resp *rs, const struct route *rt)
     }
     json_t *scale = NULL;
     if (!strcmp(rq->method, "PUT")) {
-        scale = parse_body(rq, &e);
+        scale = is_protobuf_content(rq)
+                    ? parse_pb_body(rq, "Scale", "autoscaling/v1",
+                                    sch_type_find("io.k8s.api.autoscaling.v1.Scale"), &e)
+                    : parse_body(rq, &e);
         if (scale && !json_is_object(scale)) {
             json_decref(scale);
             scale = NULL;
@@ -1382,7 +1569,9 @@ static void do_scale(struct req *rq, struct resp *rs, const struct route *rt)
 static void do_binding(struct req *rq, struct resp *rs, const struct route *rt)
 {
     struct api_err e = API_ERR_INIT;
-    json_t *b = parse_body(rq, &e);
+    const struct sch_type *bt = sch_type_find("io.k8s.api.core.v1.Binding");
+    json_t *b = is_protobuf_content(rq) ? parse_pb_body(rq, "Binding", "v1", bt, &e)
+                                        : parse_body(rq, &e);
     if (!b) {
         resp_error(rs, &e);
         return;

@@ -75,6 +75,19 @@ static void frame_bookmark(struct watch_stream *ws, struct strbuf *sb)
                 (long long)cache_watcher_rev(ws->w));
 }
 
+/* As upstream's cacher: a bookmark every minute, and one two seconds before the watch's
+ * deadline, so a client resuming after the timeout starts from a recent revision. */
+static int64_t next_bookmark(const struct watch_stream *ws, int64_t now)
+{
+    int64_t beat = now + BOOKMARK_EVERY_MS;
+    if (ws->deadline_ms) {
+        int64_t pre = ws->deadline_ms - 2000;
+        if (pre >= now && pre < beat)
+            return pre;
+    }
+    return beat;
+}
+
 static int ws_next(struct stream *s, struct strbuf *sb)
 {
     struct watch_stream *ws = (struct watch_stream *)s;
@@ -99,7 +112,7 @@ static int ws_next(struct stream *s, struct strbuf *sb)
         }
         if (ws->bookmarks) {
             if (now >= ws->next_bookmark_ms) {
-                ws->next_bookmark_ms = now + BOOKMARK_EVERY_MS;
+                ws->next_bookmark_ms = next_bookmark(ws, now + 1);
                 frame_bookmark(ws, sb);
                 return 0;
             }
@@ -174,7 +187,7 @@ void watch_serve(struct req *rq, struct resp *rs, const struct route *rt)
             ws->deadline_ms = ktime_mono_ms() + secs * 1000;
     }
     ws->bookmarks = req_query_bool(rq, "allowWatchBookmarks");
-    ws->next_bookmark_ms = ktime_mono_ms() + BOOKMARK_EVERY_MS;
+    ws->next_bookmark_ms = next_bookmark(ws, ktime_mono_ms());
     ws->table = wants_table(rq);
     ws->inc = table_include(rq);
 

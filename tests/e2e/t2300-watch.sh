@@ -3,7 +3,7 @@
 # their transitions, bookmarks, timeoutSeconds, and 410 Expired for a compacted revision.
 . "$(dirname "$0")/../lib/e2e.sh"
 
-start_server --watch-cache-size 16 || { not_ok "server starts"; exit 1; }
+start_server --disable-controllers --watch-cache-size 16 || { not_ok "server starts"; exit 1; }
 ok "server starts"
 k create namespace w >/dev/null
 CM=/api/v1/namespaces/w/configmaps
@@ -43,9 +43,10 @@ out=$(watch_for 2 "$CM?watch=true&fieldSelector=metadata.name%3Dnope&resourceVer
 # Live events reach a running watch.
 RV=$(rv_of_list "$CM")
 watch_for 3 "$CM?watch=true&resourceVersion=$RV" >"$E2E_TMP/live" &
+LIVE=$!
 sleep 0.5
 k create configmap live -n w >/dev/null
-wait
+wait $LIVE
 grep -q '"name":"live"' "$E2E_TMP/live" && ok "a running watch sees a new object" || { not_ok "live events"; diag <"$E2E_TMP/live"; }
 
 # timeoutSeconds ends the stream by itself.
@@ -53,8 +54,8 @@ start=$SECONDS
 watch_for 10 "$CM?watch=true&resourceVersion=$RV&timeoutSeconds=1" >/dev/null
 [ $((SECONDS - start)) -le 3 ] && ok "timeoutSeconds ends the watch" || not_ok "timeoutSeconds ends the watch"
 
-# Bookmarks on request carry a revision.
-out=$(watch_for 2 "$CM?watch=true&resourceVersion=$RV&allowWatchBookmarks=true")
+# Bookmarks on request carry a revision; one comes two seconds before the deadline.
+out=$(watch_for 5 "$CM?watch=true&resourceVersion=$RV&allowWatchBookmarks=true&timeoutSeconds=3")
 grep -q '"type":"BOOKMARK","object":{"kind":"ConfigMap","apiVersion":"v1","metadata":{"resourceVersion":"' <<<"$out" && ok "bookmarks when asked for" || { not_ok "bookmarks"; diag <<<"$out"; }
 
 # A Table watch (what kubectl get -w asks for) gets one-row tables.
