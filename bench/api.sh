@@ -27,6 +27,10 @@
 #   idle RSS        VmRSS after the start and IDLE seconds, fresh and with 1,000 pods; floor: a
 #                   process that only loads the shared libraries berth loads (rss_floor)
 #
+# The API server is measured alone (`--disable-controllers --disable-agent` where the binary
+# has them, so that no controller writes to the objects being measured); start-to-ready and
+# idle RSS are also measured for the default `berth server`, controllers included.
+#
 # Environment: CONNS (4), SECS per round (3), ROUNDS (5), WATCHERS (100), PODS (1000),
 # IDLE seconds (3), KEEP=1 keeps the temp dir.
 set -euo pipefail
@@ -54,6 +58,12 @@ RAW=$ROOT/build/bench/api-raw.txt
 
 make -s -j2 all bench >/dev/null
 
+# The API server alone: the flags this binary knows of the two.
+API_ARGS=()
+for flag in --disable-controllers --disable-agent; do
+    if "$BERTH" server --help 2>&1 | grep -q -- "$flag"; then API_ARGS+=("$flag"); fi
+done
+
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench.XXXXXX")
 export HOME=$TMP/home
 mkdir -p "$HOME"
@@ -78,7 +88,8 @@ trap cleanup EXIT
 start_server() {
     local dir=$1 url
     rm -f "$dir/kubeconfig.yaml"
-    "$BERTH" server --data-dir "$dir" --listen 127.0.0.1:0 >>"$TMP/server.log" 2>&1 &
+    "$BERTH" server --data-dir "$dir" --listen 127.0.0.1:0 "${API_ARGS[@]}" \
+        >>"$TMP/server.log" 2>&1 &
     SRV_PID=$!
     KCFG=$dir/kubeconfig.yaml
     for _ in $(seq 1 400); do
@@ -166,8 +177,16 @@ stop_server
 
 # --- start-to-ready and idle RSS ---
 step exec "$APILOAD" -r 21 exec -b "$BERTH"
-step start_fresh "$APILOAD" -r "$ROUNDS" start -b "$BERTH" -D "$TMP/fresh" -f -i "$IDLE"
-step start_pods "$APILOAD" -r "$ROUNDS" start -b "$BERTH" -D "$TMP/b" -i "$IDLE"
+step start_fresh "$APILOAD" -r "$ROUNDS" start -b "$BERTH" -D "$TMP/fresh" -f -i "$IDLE" \
+    -- "${API_ARGS[@]}"
+step start_pods "$APILOAD" -r "$ROUNDS" start -b "$BERTH" -D "$TMP/b" -i "$IDLE" \
+    -- "${API_ARGS[@]}"
+if [ ${#API_ARGS[@]} -gt 0 ]; then
+    # The default server, controllers included (the pods' restart last: they write to them).
+    step start_fresh_def "$APILOAD" -r "$ROUNDS" start -b "$BERTH" -D "$TMP/fresh-def" -f \
+        -i "$IDLE"
+    step start_pods_def "$APILOAD" -r "$ROUNDS" start -b "$BERTH" -D "$TMP/b" -i "$IDLE"
+fi
 # shellcheck disable=SC2046 # one argument per library
 step rss_floor "$ROOT/build/bench/rss_floor" -i "$IDLE" $(ldd "$BERTH" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }')
 
@@ -243,16 +262,29 @@ row "watch: events/s delivered to $W watchers" "$(get watch "watch${W}_events_pe
     "$(get watch watch1_events_per_sec)" "/s delivered to 1 watcher" none
 row "watch: creates/s while $W watchers are served" "$(get watch "watch${W}_writes_per_sec")" \
     "/s" "$(get watch watch0_writes_per_sec)" "/s with no watcher" none
-row "start-to-ready, fresh data dir (certificates made)" "$(get start_fresh start_ms)" "ms" \
+api=""
+[ ${#API_ARGS[@]} -gt 0 ] && api=" (API server: ${API_ARGS[*]})"
+row "start-to-ready, fresh data dir (certificates made)$api" "$(get start_fresh start_ms)" "ms" \
     "$(get exec exec_ms)" "ms, exec of \`berth version\`" max 100
-row "start-to-ready, restart with $PODS pods" "$(get start_pods start_ms)" "ms" \
+row "start-to-ready, restart with $PODS pods$api" "$(get start_pods start_ms)" "ms" \
     "$(get exec exec_ms)" "ms, as above" max 100
-row "idle RSS, fresh, after ${IDLE} s" \
+row "idle RSS, fresh, after ${IDLE} s$api" \
     "$(awk -v k="$(get start_fresh rss_kb)" 'BEGIN { print k / 1024 }')" "MB" "$rss_floor_mb" \
     "MB, a process loading only berth's shared libraries" max 15
-row "idle RSS, $PODS pods, after ${IDLE} s" \
+row "idle RSS, $PODS pods, after ${IDLE} s$api" \
     "$(awk -v k="$(get start_pods rss_kb)" 'BEGIN { print k / 1024 }')" "MB" "$rss_floor_mb" \
     "MB, as above" max 15
+if [ -n "$api" ]; then
+    for what in "fresh data dir:start_fresh_def" "restart with $PODS pods:start_pods_def"; do
+        row "start-to-ready, ${what%%:*} (default server: controllers)" \
+            "$(get "${what#*:}" start_ms)" "ms" "$(get exec exec_ms)" "ms, as above" max 100
+    done
+    for what in "fresh:start_fresh_def" "$PODS pods:start_pods_def"; do
+        row "idle RSS, ${what%%:*}, after ${IDLE} s (default server: controllers)" \
+            "$(awk -v k="$(get "${what#*:}" rss_kb)" 'BEGIN { print k / 1024 }')" "MB" \
+            "$rss_floor_mb" "MB, as above" max 15
+    done
+fi
 
 {
     echo

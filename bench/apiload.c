@@ -18,10 +18,10 @@
  *            then EVENTS creates (default -e, 1000) through the C connections; done when every
  *            watcher has seen every event. M = 0 measures the creates alone, so that the
  *            server CPU the deliveries cost can be told from what the writes cost.
- *   start -b BERTH -D DIR [-f] [-i IDLE]
- *            exec `BERTH server --data-dir DIR` on a free port and time it to the first 200 from
- *            /readyz; -f: a fresh DIR/fresh-N per round (first start: certificates); -i: then
- *            stay idle IDLE seconds and read the server's VmRSS
+ *   start -b BERTH -D DIR [-f] [-i IDLE] [-- SERVER_ARGS...]
+ *            exec `BERTH server --data-dir DIR SERVER_ARGS` on a free port and time it to the
+ *            first 200 from /readyz; -f: a fresh DIR/fresh-N per round (first start:
+ *            certificates); -i: then stay idle IDLE seconds and read the server's VmRSS
  *   exec -b BERTH            time exec of `BERTH version` to its exit (the floor for start)
  *
  * Output: "# " comment lines, then one "name value..." line per figure, medians first:
@@ -90,6 +90,8 @@ static const char *berth;
 static const char *data_dir;
 static bool fresh;
 static double idle_s;
+static char **server_args; /* start: after "--" */
+static int nserver_args;
 
 /* --- Small helpers --- */
 
@@ -935,7 +937,10 @@ static int run_start(void)
         char *dir = fresh ? xasprintf("%s/fresh-%d", data_dir, r) : xstrdup(data_dir);
         char listen[32];
         snprintf(listen, sizeof(listen), "127.0.0.1:%d", free_port());
-        char *argv[] = {(char *)berth, "server", "--data-dir", dir, "--listen", listen, NULL};
+        char **argv = xcalloc((size_t)nserver_args + 7, sizeof(*argv));
+        char *fixed[] = {(char *)berth, "server", "--data-dir", dir, "--listen", listen};
+        memcpy(argv, fixed, sizeof(fixed));
+        memcpy(argv + ARRAY_SIZE(fixed), server_args, (size_t)nserver_args * sizeof(*argv));
         double t0 = now_s();
         pid_t pid = spawn(argv, log_path);
         if (!wait_ready(atoi(strchr(listen, ':') + 1), pid, t0 + 30))
@@ -948,6 +953,7 @@ static int run_start(void)
             rss[r] = (double)vm_rss_kb(pid);
         }
         stop_child(pid);
+        free(argv);
         free(dir);
     }
     printf("start_ms %.1f\n", median(ms, nrounds));
@@ -988,7 +994,7 @@ static int usage(void)
           "  create [-K configmap|pod] [-n COUNT] [-P PREFIX]\n"
           "  get -P PREFIX -n COUNT | list | readyz\n"
           "  watch -w M[,M...] -e EVENTS\n"
-          "  start -b BERTH -D DIR [-f] [-i IDLE_SECONDS]\n"
+          "  start -b BERTH -D DIR [-f] [-i IDLE_SECONDS] [-- SERVER_ARGS...]\n"
           "  exec -b BERTH\n",
           stderr);
     return 2;
@@ -1079,6 +1085,13 @@ int main(int argc, char **argv)
         default:
             return usage();
         }
+    }
+    /* getopt stopped at "--" or at the first argument that is not an option. */
+    if (optind < argc && !strcmp(mode, "start")) {
+        server_args = argv + optind;
+        nserver_args = argc - optind;
+    } else if (optind < argc) {
+        return usage();
     }
     if (nconns < 1 || nconns > 256 || seconds <= 0 || nrounds < 1 || nrounds > MAX_ROUNDS ||
         nevents < 1 || count < 0 || (strcmp(kind, "configmap") && strcmp(kind, "pod"))) {
