@@ -1,6 +1,6 @@
 # berth — one binary, built from one static library per layer (DESIGN.md §2).
 # Layers point downward only; the link order below makes an upward call fail to link,
-# and tests/check-layers.sh checks it symbol by symbol.
+# and tests/e2e/t0100-layers.sh checks it symbol by symbol.
 
 CC      ?= cc
 B       := build

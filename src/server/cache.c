@@ -67,53 +67,131 @@ static void set_rv_ordered(json_t *obj, int64_t rev)
     json_object_set_new(obj, "metadata", m2);
 }
 
-struct obj *obj_new(const struct resource *r, json_t *json, int64_t rev, int64_t create_rev)
+/* Serialise json (all keys but kind, apiVersion and metadata.resourceVersion) after a
+ * {"kind":..,"apiVersion":.. prefix: the layout the store keeps and obj_from_stored expects. */
+static void dump_stored(struct strbuf *sb, const struct resource *r, const json_t *json)
 {
-    struct obj *o = xcalloc(1, sizeof(*o));
-    struct strbuf sb = STRBUF_INIT;
-    const char *k;
-    json_t *v;
+    const char *k, *mk;
+    json_t *v, *mv;
 
+    strbuf_addstr(sb, "{\"kind\":");
+    strbuf_add_json_str(sb, r->kind);
+    strbuf_addstr(sb, ",\"apiVersion\":");
+    strbuf_add_json_str(sb, r->gv);
+    json_object_foreach((json_t *)json, k, v)
+    {
+        if (!strcmp(k, "kind") || !strcmp(k, "apiVersion"))
+            continue;
+        strbuf_addch(sb, ',');
+        strbuf_add_json_str(sb, k);
+        strbuf_addch(sb, ':');
+        if (strcmp(k, "metadata") || !json_is_object(v)) {
+            json_dump_to(sb, v);
+            continue;
+        }
+        bool first = true;
+        strbuf_addch(sb, '{');
+        json_object_foreach(v, mk, mv)
+        {
+            if (!strcmp(mk, "resourceVersion"))
+                continue;
+            if (!first)
+                strbuf_addch(sb, ',');
+            first = false;
+            strbuf_add_json_str(sb, mk);
+            strbuf_addch(sb, ':');
+            json_dump_to(sb, mv);
+        }
+        strbuf_addch(sb, '}');
+    }
+    strbuf_addch(sb, '}');
+}
+
+char *obj_stored_bytes(const struct resource *r, const json_t *json, size_t *len)
+{
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_grow(&sb, 1024);
+    dump_stored(&sb, r, json);
+    return strbuf_detach(&sb, len);
+}
+
+/* The served bytes: the stored bytes with "resourceVersion" spliced in right after the uid,
+ * where ObjectMeta's field order puts it. Returns false if the stored bytes do not have the
+ * layout dump_stored writes (then the caller serialises). */
+static bool splice_rv(const struct resource *r, const char *b, size_t len, int64_t rev,
+                      struct strbuf *out, size_t *rest_off)
+{
+    struct strbuf pfx = STRBUF_INIT;
+    strbuf_addstr(&pfx, "{\"kind\":");
+    strbuf_add_json_str(&pfx, r->kind);
+    strbuf_addstr(&pfx, ",\"apiVersion\":");
+    strbuf_add_json_str(&pfx, r->gv);
+    strbuf_addstr(&pfx, ",\"metadata\":{");
+    bool ok = len > pfx.len && !memcmp(b, pfx.buf, pfx.len);
+    size_t moff = pfx.len;
+    strbuf_release(&pfx);
+    if (!ok)
+        return false;
+    /* metadata's keys before uid are name, generateName, namespace, selfLink: strings
+     * without quotes in them, so the first "uid":" is metadata.uid. */
+    const char *u = memmem(b + moff, len - moff, "\"uid\":\"", 7);
+    if (!u)
+        return false;
+    const char *end = memchr(u + 7, '"', len - (size_t)(u + 7 - b));
+    if (!end)
+        return false;
+    size_t at = (size_t)(end + 1 - b);
+    strbuf_grow(out, len + 48);
+    strbuf_add(out, b, at);
+    strbuf_addf(out, ",\"resourceVersion\":\"%lld\"", (long long)rev);
+    strbuf_add(out, b + at, len - at);
+    *rest_off = moff - strlen("\"metadata\":{");
+    return true;
+}
+
+struct obj *obj_from_stored(const struct resource *r, const char *bytes, size_t len, json_t *json,
+                            int64_t rev, int64_t create_rev)
+{
+    struct obj *o;
+    struct strbuf sb = STRBUF_INIT;
+
+    if (!json) {
+        json_error_t je;
+        json = json_loadb(bytes, len, 0, &je);
+        if (!json || !json_is_object(json)) {
+            json_decref(json);
+            return NULL;
+        }
+    }
+    o = xcalloc(1, sizeof(*o));
     atomic_init(&o->refs, 1);
     o->res = r;
     o->rev = rev;
     o->create_rev = create_rev;
-    /* kind and apiVersion first, as upstream serialises TypeMeta. */
-    json_t *full = json_object();
-    jset_str(full, "kind", r->kind);
-    jset_str(full, "apiVersion", r->gv);
-    json_object_foreach(json, k, v)
-    {
-        if (strcmp(k, "kind") && strcmp(k, "apiVersion"))
-            json_object_set(full, k, v);
-    }
-    json_decref(json);
-    set_rv_ordered(full, rev);
-    o->json = full;
+    if (!jget_str(json, "kind"))
+        jset_str(json, "kind", r->kind);
+    if (!jget_str(json, "apiVersion"))
+        jset_str(json, "apiVersion", r->gv);
+    set_rv_ordered(json, rev);
+    o->json = json;
 
-    strbuf_grow(&sb, 512);
-    strbuf_addstr(&sb, "{\"kind\":");
-    strbuf_add_json_str(&sb, r->kind);
-    strbuf_addstr(&sb, ",\"apiVersion\":");
-    strbuf_add_json_str(&sb, r->gv);
-    o->rest_off = sb.len + 1; /* after the comma */
-    bool first = true;
-    json_object_foreach(full, k, v)
-    {
-        if (!strcmp(k, "kind") || !strcmp(k, "apiVersion"))
-            continue;
-        strbuf_addch(&sb, ',');
-        strbuf_add_json_str(&sb, k);
-        strbuf_addch(&sb, ':');
-        json_dump_to(&sb, v);
-        first = false;
+    if (!bytes || !splice_rv(r, bytes, len, rev, &sb, &o->rest_off)) {
+        /* Not in the stored layout (data from elsewhere): serialise the whole object. */
+        strbuf_reset(&sb);
+        dump_stored(&sb, r, json);
+        char *tmp = strbuf_detach(&sb, &len);
+        if (!splice_rv(r, tmp, len, rev, &sb, &o->rest_off)) {
+            /* No uid: keep the bytes without a resourceVersion rather than lose the object. */
+            strbuf_reset(&sb);
+            strbuf_add(&sb, tmp, len);
+            o->rest_off = strlen("{\"kind\":\"\",\"apiVersion\":\"\",") + strlen(r->kind) +
+                          strlen(r->gv);
+        }
+        free(tmp);
     }
-    if (first)
-        o->rest_off = sb.len; /* no fields: rest is "}" */
-    strbuf_addch(&sb, '}');
     o->bytes = strbuf_detach(&sb, &o->len);
 
-    json_t *meta = jget_obj(full, "metadata");
+    json_t *meta = jget_obj(json, "metadata");
     o->ns = jget_str(meta, "namespace");
     if (!o->ns)
         o->ns = "";
@@ -122,6 +200,11 @@ struct obj *obj_new(const struct resource *r, json_t *json, int64_t rev, int64_t
         o->name = "";
     o->labels = jget_obj(meta, "labels");
     return o;
+}
+
+struct obj *obj_new(const struct resource *r, json_t *json, int64_t rev, int64_t create_rev)
+{
+    return obj_from_stored(r, NULL, 0, json, rev, create_rev);
 }
 
 struct obj *obj_ref(struct obj *o)
@@ -243,8 +326,18 @@ struct cache_watcher {
     bool registered;
 };
 
+struct hint {
+    char *key;
+    const char *bytes; /* borrowed from the writer, valid until cache_unhint */
+    size_t len;
+    json_t *json;
+};
+
 struct cache {
     struct store *store;
+    pthread_mutex_t hint_lock;
+    struct hint *hints;
+    size_t nhints, ahints;
     struct store_watch *sw;
     pthread_rwlock_t lock;
     struct rcache res[RES_COUNT];
@@ -308,16 +401,17 @@ static const struct resource *parse_key(const char *key, char *buf, size_t bufsz
     return r;
 }
 
-static struct obj *decode_value(const struct resource *r, const struct store_kv *kv, int64_t rev)
+static json_t *take_hint(struct cache *c, const struct store_kv *kv);
+
+static struct obj *decode_value(struct cache *c, const struct resource *r,
+                                const struct store_kv *kv, int64_t rev)
 {
-    json_error_t je;
-    json_t *j = json_loadb(kv->value, kv->value_len, 0, &je);
-    if (!j || !json_is_object(j)) {
-        log_error("cache", "undecodable value at %s: %s", kv->key, je.text);
-        json_decref(j);
-        return NULL;
-    }
-    return obj_new(r, j, rev, kv->create_rev);
+    /* The writer of this revision may have left the parsed object: no need to parse. */
+    json_t *j = c ? take_hint(c, kv) : NULL;
+    struct obj *o = obj_from_stored(r, kv->value, kv->value_len, j, rev, kv->create_rev);
+    if (!o)
+        log_error("cache", "undecodable value at %s", kv->key);
+    return o;
 }
 
 static void ring_push(struct cache *c, struct cache_event *e)
@@ -350,7 +444,10 @@ static void watcher_push(struct cache_watcher *w, struct cache_event *e, enum ca
             ALLOC_GROW(w->q, w->qhead + w->qnr + 1, w->qalloc);
             w->q[w->qhead + w->qnr++] = (struct qitem){cache_event_ref(e), type};
         }
-        pthread_cond_signal(&w->cond);
+        /* Only a reader waiting on an empty queue needs waking; while the queue is not empty
+         * it is not waiting (this write runs under the store's commit lock: keep it short). */
+        if (w->qnr == 1 || w->closed)
+            pthread_cond_signal(&w->cond);
     }
     pthread_mutex_unlock(&w->lock);
 }
@@ -394,7 +491,9 @@ static void on_store_event(void *ctx, const struct store_event *sev)
         pthread_rwlock_wrlock(&c->lock);
         goto advance;
     }
-    struct obj *o = decode_value(r, &sev->kv, sev->kv.mod_rev);
+    /* A deletion carries the last value: its object is not the writer's hint. */
+    struct obj *o = decode_value(sev->type == STORE_EV_DELETE ? NULL : c, r, &sev->kv,
+                                 sev->kv.mod_rev);
     pthread_rwlock_wrlock(&c->lock);
     if (!o)
         goto advance;
@@ -438,6 +537,50 @@ advance:
     pthread_rwlock_unlock(&c->lock);
 }
 
+void cache_hint(struct cache *c, const char *key, const char *bytes, size_t len, json_t *json)
+{
+    pthread_mutex_lock(&c->hint_lock);
+    ALLOC_GROW(c->hints, c->nhints + 1, c->ahints);
+    c->hints[c->nhints++] = (struct hint){xstrdup(key), bytes, len, json_incref(json)};
+    pthread_mutex_unlock(&c->hint_lock);
+}
+
+static void hint_drop(struct cache *c, size_t i)
+{
+    free(c->hints[i].key);
+    json_decref(c->hints[i].json);
+    c->hints[i] = c->hints[--c->nhints];
+}
+
+void cache_unhint(struct cache *c, const char *key, const char *bytes)
+{
+    pthread_mutex_lock(&c->hint_lock);
+    for (size_t i = 0; i < c->nhints; i++)
+        if (c->hints[i].bytes == bytes && !strcmp(c->hints[i].key, key)) {
+            hint_drop(c, i);
+            break;
+        }
+    pthread_mutex_unlock(&c->hint_lock);
+}
+
+/* The parsed object a writer registered for exactly these bytes at this key, if any. */
+static json_t *take_hint(struct cache *c, const struct store_kv *kv)
+{
+    json_t *j = NULL;
+    pthread_mutex_lock(&c->hint_lock);
+    for (size_t i = 0; i < c->nhints; i++) {
+        struct hint *h = &c->hints[i];
+        if (h->len == kv->value_len && !strcmp(h->key, kv->key) &&
+            !memcmp(h->bytes, kv->value, h->len)) {
+            j = json_incref(h->json);
+            hint_drop(c, i);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&c->hint_lock);
+    return j;
+}
+
 struct load_ctx {
     struct cache *c;
     size_t n;
@@ -451,7 +594,7 @@ static void on_load(void *ctx, const struct store_kv *kv)
     const struct resource *r = parse_key(kv->key, buf, sizeof(buf), &ns, &name);
     if (!r)
         return;
-    struct obj *o = decode_value(r, kv, kv->mod_rev);
+    struct obj *o = decode_value(NULL, r, kv, kv->mod_rev);
     if (!o)
         return;
     struct rcache *rc = &lc->c->res[r->id];
@@ -472,6 +615,7 @@ int cache_open(struct store *s, size_t ring_capacity, struct cache **out)
     int rc;
 
     c->store = s;
+    pthread_mutex_init(&c->hint_lock, NULL);
     pthread_rwlock_init(&c->lock, NULL);
     pthread_mutex_init(&c->rev_lock, NULL);
     pthread_cond_init(&c->rev_cond, NULL);
@@ -516,6 +660,9 @@ void cache_close(struct cache *c)
     for (size_t i = 0; i < c->count; i++)
         cache_event_unref(c->ring[(c->start + i) % c->cap]);
     free(c->ring);
+    while (c->nhints)
+        hint_drop(c, 0);
+    free(c->hints);
     pthread_rwlock_unlock(&c->lock);
     pthread_rwlock_destroy(&c->lock);
     free(c);
@@ -690,7 +837,7 @@ struct cache_event *cache_watcher_next(struct cache_watcher *w, int timeout_ms,
     }
     *closed = false;
     pthread_mutex_lock(&w->lock);
-    while (!w->qnr && !w->closed)
+    while (!w->qnr && !w->closed && timeout_ms > 0)
         if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT)
             break;
     if (w->qnr) {

@@ -38,8 +38,16 @@ struct obj {
     const json_t *labels; /* borrowed; may be NULL */
 };
 
-/* Build a published object from its stored JSON (takes ownership of json), setting
- * metadata.resourceVersion to rev and kind/apiVersion from r. */
+/* The bytes the store keeps for json: {"kind":..,"apiVersion":.., then the other fields in
+ * order}, without metadata.resourceVersion (the revision is the store's). Caller owns them. */
+char *obj_stored_bytes(const struct resource *r, const json_t *json, size_t *len);
+/* Publish an object from its stored bytes: the served bytes are the stored ones with the
+ * resourceVersion spliced in (no re-serialisation); json, if not NULL, is the same object
+ * already parsed (ownership taken, and it is modified: resourceVersion is set), else the
+ * bytes are parsed. NULL if the bytes do not parse. */
+struct obj *obj_from_stored(const struct resource *r, const char *bytes, size_t len, json_t *json,
+                            int64_t rev, int64_t create_rev);
+/* Publish json (ownership taken) at revision rev. */
 struct obj *obj_new(const struct resource *r, json_t *json, int64_t rev, int64_t create_rev);
 struct obj *obj_ref(struct obj *o);
 void obj_unref(struct obj *o);
@@ -81,6 +89,13 @@ struct cache;
  * the store. ring_capacity 0 means the default (10000 events). */
 int cache_open(struct store *s, size_t ring_capacity, struct cache **out);
 void cache_close(struct cache *c);
+
+/* A writer about to store `bytes` at `key` hands the cache the object it already parsed, so
+ * the cache need not parse the bytes again (the match is on key and identical bytes). The
+ * cache takes a reference to json and, when it uses it, modifies it: the writer must not read
+ * json afterwards. cache_unhint drops a hint the cache did not use (the write failed). */
+void cache_hint(struct cache *c, const char *key, const char *bytes, size_t len, json_t *json);
+void cache_unhint(struct cache *c, const char *key, const char *bytes);
 
 /* The revision the cache reflects. */
 int64_t cache_rev(struct cache *c);

@@ -66,23 +66,6 @@ static void now_rfc3339(char *buf)
     ktime_format(ktime_now(), buf);
 }
 
-/* The bytes the store keeps: the object without resourceVersion (the revision is the
- * store's). Caller owns the string. */
-static char *stored_bytes(const json_t *obj, size_t *len)
-{
-    json_t *copy = json_copy((json_t *)obj);
-    json_t *meta = jget_obj(copy, "metadata");
-    if (meta) {
-        json_t *m2 = json_copy(meta);
-        json_object_del(m2, "resourceVersion");
-        json_object_set_new(copy, "metadata", m2);
-    }
-    struct strbuf sb = STRBUF_INIT;
-    json_dump_to(&sb, copy);
-    json_decref(copy);
-    return strbuf_detach(&sb, len);
-}
-
 /* Canonical form for no-op detection: keys sorted, resourceVersion dropped. */
 static char *canonical_no_rv(const json_t *obj)
 {
@@ -520,11 +503,14 @@ static struct obj *commit_create(struct server *srv, const struct resource *r, j
     const char *name = jpath_str(obj, "metadata.name");
     char *key = resource_key(r, ns, name);
     size_t len;
-    char *bytes = stored_bytes(obj, &len);
+    char *bytes = obj_stored_bytes(r, obj, &len);
     int64_t rev = 0;
     struct obj *o = NULL;
 
+    /* The cache takes the parsed object instead of parsing the bytes again. */
+    cache_hint(srv->cache, key, bytes, len, obj);
     int rc = store_create(srv->store, key, bytes, len, &rev);
+    cache_unhint(srv->cache, key, bytes);
     if (rc == -EEXIST) {
         api_err_already_exists(e, r->group, r->plural, name);
     } else if (rc < 0) {
@@ -536,7 +522,7 @@ static struct obj *commit_create(struct server *srv, const struct resource *r, j
             /* Already changed again by someone else: answer with what we wrote. */
             if (o)
                 obj_unref(o);
-            o = obj_new(r, json_incref(obj), rev, rev);
+            o = obj_from_stored(r, bytes, len, NULL, rev, rev);
         }
     }
     free(bytes);
@@ -551,6 +537,8 @@ static int commit_update(struct server *srv, const struct resource *r, const str
                          json_t *next, struct obj **out, bool *deleted, struct api_err *e)
 {
     char *key = resource_key(r, old->ns, old->name);
+    char *bytes = NULL;
+    size_t len = 0;
     int64_t rev = 0;
     int rc;
 
@@ -569,15 +557,18 @@ static int commit_update(struct server *srv, const struct resource *r, const str
             admit_release(srv, r, old->json);
         }
     } else {
-        size_t len;
-        char *bytes = stored_bytes(next, &len);
+        bytes = obj_stored_bytes(r, next, &len);
+        cache_hint(srv->cache, key, bytes, len, next);
         rc = store_update(srv->store, key, bytes, len, old->rev, &rev);
-        free(bytes);
+        cache_unhint(srv->cache, key, bytes);
     }
     free(key);
-    if (rc == -ESTALE || rc == -ENOENT)
+    if (rc == -ESTALE || rc == -ENOENT) {
+        free(bytes);
         return -ESTALE;
+    }
     if (rc < 0) {
+        free(bytes);
         api_err_internal(e, "store: %s", strerror(-rc));
         return -1;
     }
@@ -587,9 +578,10 @@ static int commit_update(struct server *srv, const struct resource *r, const str
         if (!*out || (*out)->rev != rev) {
             if (*out)
                 obj_unref(*out);
-            *out = obj_new(r, json_incref(next), rev, old->create_rev);
+            *out = obj_from_stored(r, bytes, len, NULL, rev, old->create_rev);
         }
     }
+    free(bytes);
     return 0;
 }
 
@@ -1257,7 +1249,7 @@ static int delete_once(struct req *rq, struct resp *rs, const struct resource *r
             return 0;
         }
         size_t len;
-        char *bytes = stored_bytes(next, &len);
+        char *bytes = obj_stored_bytes(r, next, &len);
         char *key = resource_key(r, old->ns, old->name);
         rc = store_update(srv->store, key, bytes, len, old->rev, &rev);
         free(bytes);
@@ -1566,6 +1558,29 @@ static void do_scale(struct req *rq, struct resp *rs, const struct route *rt)
     resp_error(rs, &e);
 }
 
+/* As upstream's binding: the pod is marked PodScheduled=True. */
+static void set_pod_scheduled(json_t *pod)
+{
+    char ts[KTIME_BUFSZ];
+    json_t *conds = jensure_arr(jensure_obj(pod, "status"), "conditions");
+    json_t *c = NULL, *v;
+    size_t i;
+
+    json_array_foreach(conds, i, v) if (!strcmp(jget_str(v, "type") ?: "", "PodScheduled")) c = v;
+    if (c && !strcmp(jget_str(c, "status") ?: "", "True"))
+        return;
+    if (!c) {
+        c = json_object();
+        json_array_append_new(conds, c);
+        jset_str(c, "type", "PodScheduled");
+    }
+    jset_str(c, "status", "True");
+    json_object_set_new(c, "lastProbeTime", json_null());
+    jset_str(c, "lastTransitionTime", ktime_format(ktime_now(), ts));
+    json_object_del(c, "reason");
+    json_object_del(c, "message");
+}
+
 static void do_binding(struct req *rq, struct resp *rs, const struct route *rt)
 {
     struct api_err e = API_ERR_INIT;
@@ -1611,13 +1626,14 @@ static void do_binding(struct req *rq, struct resp *rs, const struct route *rt)
         }
         json_t *next = json_deep_copy(old->json);
         jset_str(jensure_obj(next, "spec"), "nodeName", node);
+        set_pod_scheduled(next);
         json_t *ann = jpath(b, "metadata.annotations");
         if (json_is_object(ann)) {
             json_t *dst = jensure_obj(jensure_obj(next, "metadata"), "annotations");
             json_object_update(dst, ann);
         }
         size_t len;
-        char *bytes = stored_bytes(next, &len);
+        char *bytes = obj_stored_bytes(rt->res, next, &len);
         char *key = resource_key(rt->res, old->ns, old->name);
         int64_t rev;
         int rc = store_update(rq->srv->store, key, bytes, len, old->rev, &rev);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -185,16 +186,39 @@ static void ensure_object(struct server *srv, enum res_id id, const char *json_t
     json_decref(obj);
 }
 
+struct boot_job {
+    pthread_t th;
+    struct server *srv;
+    enum res_id id;
+    char *json;
+};
+
+static void *boot_main(void *arg)
+{
+    struct boot_job *j = arg;
+    ensure_object(j->srv, j->id, j->json);
+    return NULL;
+}
+
 static void bootstrap(struct server *srv)
 {
     static const char *const namespaces[] = {"default", "kube-system", "kube-public",
                                              "kube-node-lease"};
+    struct boot_job jobs[ARRAY_SIZE(namespaces)];
+    /* Concurrently, so that the store commits them together: one sync instead of four on a
+     * first start. */
     for (size_t i = 0; i < ARRAY_SIZE(namespaces); i++) {
-        char *j = xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":"
-                            "{\"name\":\"%s\"}}",
-                            namespaces[i]);
-        ensure_object(srv, RES_NAMESPACES, j);
-        free(j);
+        jobs[i] = (struct boot_job){.srv = srv, .id = RES_NAMESPACES};
+        jobs[i].json = xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":"
+                                 "{\"name\":\"%s\"}}",
+                                 namespaces[i]);
+        if (pthread_create(&jobs[i].th, NULL, boot_main, &jobs[i]))
+            boot_main(&jobs[i]), jobs[i].th = 0;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(namespaces); i++) {
+        if (jobs[i].th)
+            pthread_join(jobs[i].th, NULL);
+        free(jobs[i].json);
     }
     /* The kubernetes Service at the first address of the service range, as every cluster has. */
     char ip[INET_ADDRSTRLEN];

@@ -13,6 +13,7 @@
 
 #define BOOKMARK_EVERY_MS 60000
 #define POLL_MS 1000
+#define DRAIN_BYTES (64 * 1024)
 
 struct watch_stream {
     struct stream base;
@@ -123,11 +124,15 @@ static int ws_next(struct stream *s, struct strbuf *sb)
         bool closed;
         struct cache_event *e = cache_watcher_next(ws->w, wait, &t, &closed);
         if (e) {
-            if (ws->table)
-                frame_table(ws, e, t, sb);
-            else
-                frame_json(ws, e, t, sb);
-            cache_event_unref(e);
+            /* Take whatever else is already queued too, so that a burst goes out in few TLS
+             * records and writes instead of one per event. */
+            do {
+                if (ws->table)
+                    frame_table(ws, e, t, sb);
+                else
+                    frame_json(ws, e, t, sb);
+                cache_event_unref(e);
+            } while (sb->len < DRAIN_BYTES && (e = cache_watcher_next(ws->w, 0, &t, &closed)));
             return 0;
         }
         if (closed)

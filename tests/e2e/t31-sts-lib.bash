@@ -8,7 +8,7 @@
 #   kn ARGS...                 kubectl in $NSP
 #   jp KIND NAME PATH          kubectl get -o jsonpath={PATH}
 #   ready_is NAME N            the set reports N ready replicas, for `eventually`
-#   pods_are "a b c"           the set's pods, sorted by ordinal, are exactly these
+#   pods_are SET "a b c"       the set's pods (by name), sorted by ordinal, are exactly these
 #   rev_of POD                 the pod's controller-revision-hash label
 #   expect DESC SECONDS CMD... ok if CMD succeeds within SECONDS, else not ok with a diagnosis
 
@@ -81,10 +81,10 @@ jp() { kn get "$1" "$2" -o jsonpath="{$3}" 2>/dev/null; }
 
 ready_is() { [ "$(jp sts "$1" .status.readyReplicas)" = "$2" ]; }
 
-# The pods of set $1 (by the app label), by ordinal, space separated.
+# The pods of set $1 (named <set>-<ordinal>), by ordinal, space separated.
 pods_of() {
-    kn get pods -l "app=$1" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' 2>/dev/null |
-        sort -V | tr '\n' ' ' | sed 's/ $//'
+    kn get pods -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' 2>/dev/null |
+        grep -E "^$1-[0-9]+\$" | sort -V | tr '\n' ' ' | sed 's/ $//'
 }
 
 # pods_are SET "ss-0 ss-1": exactly these pods exist (terminating ones count as existing)
@@ -99,7 +99,7 @@ watch_revisions() {
     WATCH_PID=$!
     sleep 0.5
 }
-watch_stop() { kill "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null; }
+watch_stop() { kill "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null || true; }
 first_at() { awk -v r="$2" '$2 == r && !seen[$1]++ { print $1 }' "$1" | tr '\n' ' ' | sed 's/ $//'; }
 
 rev_of() { jp pod "$1" '.metadata.labels.controller-revision-hash'; }

@@ -27,7 +27,7 @@ sleep 0.5
 check_out "apply the walkthrough" "statefulset.apps/$S created" k apply -f "$DEMO"
 expect "both replicas become ready" 90 ready_is $S 2
 kill $WPID 2>/dev/null
-wait $WPID 2>/dev/null
+wait $WPID 2>/dev/null || true
 
 # -1 appears only after -0 runs ready (the watch prints READY as 1/1)
 first0=$(grep -nE "^$S-0 +1/1 +Running" "$W" | head -1 | cut -d: -f1)

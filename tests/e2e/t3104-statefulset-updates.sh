@@ -70,24 +70,28 @@ expect "#17: availableReplicas reaches 2 after minReadySeconds (delayed requeue)
 check_out "#18: get -o yaml shows availableReplicas: 2" 'availableReplicas: 2' kn get sts mr -o yaml
 
 # maxUnavailable: a batch at a time, never more
+# pods take 2 s to start, so the window where replaced pods are unavailable is observable
 sts_apply mu 4 '  podManagementPolicy: Parallel
   updateStrategy:
     type: RollingUpdate
     rollingUpdate:
-      maxUnavailable: 2' >/dev/null
-expect "maxUnavailable: 4 ready" 90 ready_is mu 4
+      maxUnavailable: 2' '      annotations:
+        sim.berth.io/start-delay: "2s"' >/dev/null
+expect "maxUnavailable: 4 ready" 120 ready_is mu 4
 kn set image sts/mu web=registry.example/web:v2 >/dev/null
 worst=0
 end=$((SECONDS + 120))
 while [ $SECONDS -lt $end ]; do
-    r=$(jp sts mu .status.readyReplicas)
-    r=${r:-0}
+    # ready pods that are not terminating; missing ones count as unavailable
+    r=$(kn get pods -l app=mu -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{.metadata.deletionTimestamp}{"\n"}{end}' |
+        awk '$1 == "True" && NF == 1' | wc -l)
     [ $((4 - r)) -gt $worst ] && worst=$((4 - r))
     rolled_out mu 4 && break
     sleep 0.1
 done
 rolled_out mu 4 && ok "maxUnavailable 2: the update completes" || not_ok "maxUnavailable 2: the update completes"
-[ $worst -le 2 ] && ok "maxUnavailable 2: never more than 2 unready (saw $worst)" || not_ok "maxUnavailable: saw $worst unready"
+[ $worst -ge 1 ] && [ $worst -le 2 ] && ok "maxUnavailable 2: never more than 2 unready (saw $worst)" ||
+    not_ok "maxUnavailable 2: saw $worst unready at worst"
 
 # §7 item 1: a bad template is reverted and the set heals with no manual delete
 for pmp in OrderedReady Parallel; do

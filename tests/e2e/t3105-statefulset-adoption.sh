@@ -39,7 +39,7 @@ kn annotate pod dl-1 sim.berth.io/ready- >/dev/null
 expect "#3: after dl-1 recovers, all are Running and Ready" 60 ready_is dl 2
 
 # the set's deletion with --cascade=orphan keeps the pods; a new set adopts them
-kn delete sts dl --cascade=orphan >/dev/null
+kn delete sts dl --cascade=orphan --timeout=60s >/dev/null
 sleep 2
 pods_are dl "dl-0 dl-1" && ok "orphan deletion keeps the pods" || not_ok "orphan deletion keeps the pods"
 sts_apply dl 2 >/dev/null

@@ -151,6 +151,9 @@ spec:
 EOF
 sleep 1
 check_out "a volume pinned to another node leaves the pod Pending" '^$' node_of claims-later
+# The smallest fitting volume wins among those Available when the pod is scheduled: take the
+# pod away while two volumes appear, so that both are there when it comes back.
+k delete pod claims-later --wait=true >/dev/null
 k apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: PersistentVolume
@@ -172,6 +175,9 @@ spec:
   hostPath: {path: /tmp/pv-here}
   nodeAffinity: {required: {nodeSelectorTerms: [{matchExpressions: [{key: disk, operator: In, values: [ssd]}]}]}}
 EOF
+avail() { [ "$(k get pv "$1" -o jsonpath='{.status.phase}')" = Available ]; }
+eventually 20 avail pv-here && eventually 20 avail pv-here-big || not_ok "the volumes become Available (volume binder)"
+pod claims-later 'volumes: [{name: d, persistentVolumeClaim: {claimName: later}}]'
 eventually 20 sh -c "[ \"\$(kubectl get pv pv-here -o jsonpath='{.spec.claimRef.name}')\" = later ]" &&
     ok "the scheduler pre-binds the smallest fitting volume on the node" || {
     not_ok "the scheduler pre-binds the smallest fitting volume on the node"

@@ -89,7 +89,8 @@ check_out "the NoExecute taint has timeAdded" '.+' k get node ghost -o jsonpath=
 eventually 10 sh -c "[ \"\$(kubectl get pod onghost -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}')\" = False ]" &&
     ok "its pod turns Ready=False" || not_ok "its pod turns Ready=False"
 check_out "the pod is not deleted" '^onghost ' k get pod onghost --no-headers
-check_out "describe shows NodeNotReady on the pod" 'NodeNotReady +Node is not ready' k describe pod onghost
+eventually 10 sh -c "kubectl describe pod onghost | grep -qE 'NodeNotReady +[0-9].* +node-controller +Node is not ready'" &&
+    ok "describe shows NodeNotReady on the pod" || { not_ok "describe shows NodeNotReady on the pod"; k describe pod onghost | diag; }
 check_out "the server's own node is untouched" '^True$' ready_of "$NODE"
 
 # The agent comes back.

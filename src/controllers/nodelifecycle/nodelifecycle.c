@@ -134,29 +134,29 @@ static void on_pod_update(void *ctx, const json_t *old, const json_t *cur)
 
 /* --- pods --- */
 
-/* MarkPodsNotReady for one pod: Ready=False with a new transition time, other fields kept. */
+/* MarkPodsNotReady for one pod: Ready=False with a new transition time, its other fields kept,
+ * written with the pod's resourceVersion (upstream's UpdateStatus) so that a stale cache can
+ * never move the transition time of a pod already marked. */
 static int mark_pod_not_ready(struct nlc *c, const json_t *pod)
 {
     const json_t *cond = find_condition(pod, "Ready");
     const char *st = jget_str(cond, "status");
     char now[KTIME_BUFSZ];
-    struct strbuf body = STRBUF_INIT;
     struct kstatus ks;
 
     if (!cond || (st && !strcmp(st, "False")))
         return 0;
-    strbuf_addstr(&body, "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\","
-                         "\"lastTransitionTime\":");
-    strbuf_add_json_str(&body, ktime_format(ktime_now(), now));
-    strbuf_addstr(&body, "}]}}");
-    int rc = kclient_patch(c->client, RES_PODS, jpath_str(pod, "metadata.namespace"),
-                           jpath_str(pod, "metadata.name"), KPATCH_STRATEGIC, body.buf, "status",
-                           NULL, &ks);
-    strbuf_release(&body);
+    json_t *np = json_deep_copy(pod);
+    json_t *nc = find_condition(np, "Ready");
+    jset_str(nc, "status", "False");
+    jset_str(nc, "lastTransitionTime", ktime_format(ktime_now(), now));
+    int rc = kclient_update_status(c->client, RES_PODS, jpath_str(pod, "metadata.namespace"), np,
+                                   NULL, &ks);
+    json_decref(np);
     if (rc == -ENOENT)
         return 0;
     if (rc < 0) {
-        log_warn("nodelifecycle", "marking pod %s/%s not ready: %s",
+        log_info("nodelifecycle", "marking pod %s/%s not ready: %s",
                  jpath_str(pod, "metadata.namespace"), jpath_str(pod, "metadata.name"), ks.message);
         return rc;
     }
@@ -424,10 +424,9 @@ static int sync_node(struct nlc *c, const char *name)
 
     const char *ready = condition_status(cur, "Ready");
     bool ready_now = ready && !strcmp(ready, "True");
-    if ((was_ready && !ready_now) || (seen && !was_ready && ready_now)) {
-        const char *change = ready_now ? "NodeReady" : "NodeNotReady";
-        char *msg = xasprintf("Node %s status is now: %s", name, change);
-        event(c, cur, "Normal", change, msg);
+    if (was_ready && !ready_now) { /* (NodeReady is the agent's to report) */
+        char *msg = xasprintf("Node %s status is now: NodeNotReady", name);
+        event(c, cur, "Normal", "NodeNotReady", msg);
         free(msg);
     }
     pthread_mutex_lock(&c->mu);

@@ -6,7 +6,8 @@
  * for a node that never posted Ready), the node's Ready, MemoryPressure, DiskPressure and
  * PIDPressure conditions become Unknown (reason NodeStatusUnknown, "Kubelet stopped posting node
  * status."; NodeStatusNeverUpdated for conditions never posted) and every pod on it gets
- * Ready=False through pods/status (upstream's MarkPodsNotReady, with a NodeNotReady event).
+ * Ready=False through pods/status (upstream's MarkPodsNotReady: an update with the pod's
+ * resourceVersion, and a NodeNotReady event).
  * Pods are never deleted.
  *
  * Taints follow the conditions, as TaintNodeByCondition and taint-based eviction set them:

@@ -22,8 +22,11 @@
 
 #define WORKERS 4
 #define VOLUME_WAIT_MS 2000 /* poll while claims bind (events usually come first) */
+/* An unschedulable pod is retried at once on the cluster events that can help it, and else after
+ * 1 s, 2 s, 4 s, ... up to 5 minutes: upstream retries it on events and, failing those, moves it
+ * back to the active queue after podMaxInUnschedulablePodsDuration (5 min). */
 #define INITIAL_BACKOFF_MS 1000
-#define MAX_BACKOFF_MS 10000 /* upstream's podMaxBackoffDuration */
+#define MAX_BACKOFF_MS 300000
 #define NOTE_LENGTH_LIMIT 1024
 
 static const char *str_or_empty(const char *s)
@@ -882,7 +885,7 @@ int sched__sync(void *ctx, const char *key)
     pthread_mutex_unlock(&s->mu);
 
     if (!node) {
-        int64_t delay = (int64_t)s->initial_backoff_ms << (attempts > 5 ? 5 : attempts - 1);
+        int64_t delay = (int64_t)s->initial_backoff_ms << (attempts > 20 ? 20 : attempts - 1);
         if (delay > s->max_backoff_ms && s->max_backoff_ms >= s->initial_backoff_ms)
             delay = s->max_backoff_ms;
         record_failure(s, pod, "Unschedulable", cy.msg.buf, true);

@@ -11,7 +11,7 @@
  * A pod that fits nowhere gets PodScheduled=False (reason Unschedulable, upstream's
  * "0/N nodes are available: ..." message) and a FailedScheduling Warning event, and is retried
  * when nodes, claims, volumes or classes change, when a pod leaves a node, and on a back-off
- * (1 s doubling to 10 s). Claims of WaitForFirstConsumer classes are pre-bound to a static PV
+ * (1 s doubling to 5 min). Claims of WaitForFirstConsumer classes are pre-bound to a static PV
  * or annotated volume.kubernetes.io/selected-node for the provisioner, and the pod is bound once
  * they are. Bound pods get a Scheduled event; PodScheduled=True is the binding's to set (the API
  * server does it, as upstream's BindingREST).

@@ -10,6 +10,15 @@
  *     defaultStatefulSetControl.UpdateStatefulSet), writing through a struct sts_control. Unit
  *     tests drive it step by step over the fake client (client/fake.h).
  *
+ * Status extension (berth §7 item 2, shaped after KEP-4650's proposal): for every claim
+ * template with a storage request the controller writes
+ *   status.volumeClaimTemplates[]: {templateName, compatibleReplicas, updatingReplicas}
+ * compatibleReplicas counts the claims of in-range pods whose status.capacity.storage reaches
+ * the template's request; updatingReplicas the bound ones whose request does but whose capacity
+ * does not yet (an expansion in progress). Raising a template's request makes the controller
+ * patch spec.resources.requests.storage of every bound claim of the set (any ordinal) that asks
+ * for less; claims never shrink, unbound claims are patched once bound.
+ *
  * Where the files are: statefulset.c (controller, handlers, sync, the reconcile skeleton),
  * identity.c (names, ordinals, labels, owner refs), pods.c (creating/updating/deleting pods and
  * claims, claim expansion), retention.c (persistentVolumeClaimRetentionPolicy), scale.c

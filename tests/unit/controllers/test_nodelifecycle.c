@@ -266,7 +266,9 @@ static void test_silent_node_goes_unknown(void **state)
     assert_string_equal(ready_of(n), "True");
     json_decref(n);
     assert_taints(&h, "n1", "user:NoSchedule"); /* the user's own taint stays */
-    assert_int_equal(events(&h, "Node", "n1", "NodeReady", "Node n1 status is now: NodeReady"), 1);
+    /* NodeReady is the agent's event, not ours */
+    assert_int_equal(events(&h, "Node", "n1", "NodeReady", NULL), 0);
+    assert_int_equal(events(&h, "Node", "n1", "NodeNotReady", NULL), 1);
     h_stop(&h);
 }
 
@@ -400,6 +402,18 @@ static void test_conflict_retries(void **state)
     n = get_node(&h, "n1");
     assert_string_equal(ready_of(n), "Unknown");
     json_decref(n);
+    /* the pods' updates carry their resourceVersion: a conflict is retried, not forced */
+    running_pod(&h, "p", "n1");
+    kfake_fail_after(h.c, "update/status", RES_PODS, 0, -ESTALE);
+    assert_int_equal(sync_key(&h, "n1"), -ESTALE);
+    kfake_clear_failures(h.c);
+    json_t *keep;
+    assert_string_equal(pod_ready(&h, "p", &keep), "True");
+    json_decref(keep);
+    assert_int_equal(sync_key(&h, "n1"), 0);
+    assert_string_equal(pod_ready(&h, "p", &keep), "False");
+    json_decref(keep);
+    assert_int_equal(events(&h, "Pod", "p", "NodeNotReady", NULL), 1);
     /* a node that is gone is forgotten */
     kfake_remove(h.c, RES_NODES, NULL, "n1");
     assert_int_equal(sync_key(&h, "n1"), 0);
