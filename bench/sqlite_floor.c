@@ -10,6 +10,7 @@
  *
  * Prints one "name value" line per figure:
  *   sqlite_floor_inserts_per_sec N
+ *   sqlite_floor_cpu_us_per_insert U    CPU time (user + system) per raw insert
  *   store_creates_per_sec N
  *   store_ratio R                       store / floor, one writer each
  *   store_concurrent_threads T
@@ -55,7 +56,15 @@ static void check(sqlite3 *db, int rc, const char *what)
     }
 }
 
-static double floor_rate(const char *path)
+static double cpu_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Inserts per second; *cpu_us gets the CPU time per insert (the process has one thread here). */
+static double floor_rate(const char *path, double *cpu_us)
 {
     sqlite3 *db;
     sqlite3_stmt *st;
@@ -70,7 +79,7 @@ static double floor_rate(const char *path)
           "create table");
     check(db, sqlite3_prepare_v2(db, "INSERT INTO kv VALUES (?1, ?2)", -1, &st, NULL), "prepare");
 
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_now_s();
     for (int i = 0; i < nwrites; i++) {
         key_of(key, sizeof(key), i);
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -79,6 +88,7 @@ static double floor_rate(const char *path)
         sqlite3_reset(st);
     }
     double dt = now_s() - t0;
+    *cpu_us = (cpu_now_s() - c0) / nwrites * 1e6;
     sqlite3_finalize(st);
     sqlite3_close(db);
     return nwrites / dt;
@@ -193,17 +203,18 @@ int main(int argc, char **argv)
     snprintf(path[0], sizeof(path[0]), "%s/floor.db", dir);
     snprintf(path[1], sizeof(path[1]), "%s/store.db", dir);
     snprintf(path[2], sizeof(path[2]), "%s/store-concurrent.db", dir);
-    double rf[100], r1[100], rn[100];
+    double rf[100], cf[100], r1[100], rn[100];
     for (int r = 0; r < nrounds; r++) {
         for (int i = 0; i < 3; i++)
             rm_db(path[i]);
-        rf[r] = floor_rate(path[0]);
+        rf[r] = floor_rate(path[0], &cf[r]);
         r1[r] = store_rate(path[1], 1);
         rn[r] = store_rate(path[2], nthreads);
     }
     double floor = median(rf, nrounds), one = median(r1, nrounds), many = median(rn, nrounds);
 
     printf("sqlite_floor_inserts_per_sec %.0f\n", floor);
+    printf("sqlite_floor_cpu_us_per_insert %.1f\n", median(cf, nrounds));
     printf("store_creates_per_sec %.0f\n", one);
     printf("store_ratio %.2f\n", one / floor);
     printf("store_concurrent_threads %d\n", nthreads);
