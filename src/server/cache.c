@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/schema.h"
 #include "api/strategy.h"
@@ -581,9 +582,21 @@ static json_t *take_hint(struct cache *c, const struct store_kv *kv)
     return j;
 }
 
+/* Loading at start: the store's list is copied out first, then parsed on every core (parsing
+ * is most of a restart's time), then inserted in key order. */
+struct load_item {
+    const struct resource *r;
+    char *key;
+    char *value;
+    size_t len;
+    int64_t create_rev, mod_rev;
+    struct obj *o;
+};
+
 struct load_ctx {
-    struct cache *c;
-    size_t n;
+    struct load_item *v;
+    size_t nr, alloc;
+    atomic_size_t next; /* work distribution among parsers */
 };
 
 static void on_load(void *ctx, const struct store_kv *kv)
@@ -594,23 +607,70 @@ static void on_load(void *ctx, const struct store_kv *kv)
     const struct resource *r = parse_key(kv->key, buf, sizeof(buf), &ns, &name);
     if (!r)
         return;
-    struct obj *o = decode_value(NULL, r, kv, kv->mod_rev);
-    if (!o)
-        return;
-    struct rcache *rc = &lc->c->res[r->id];
-    /* Keys arrive in key order, which is (ns, name) order within a resource. */
-    ALLOC_GROW(rc->items, rc->nr + 1, rc->alloc);
-    size_t i = lower_bound(rc, o->ns, o->name);
-    memmove(rc->items + i + 1, rc->items + i, (rc->nr - i) * sizeof(*rc->items));
-    rc->items[i] = o;
-    rc->nr++;
-    lc->n++;
+    ALLOC_GROW(lc->v, lc->nr + 1, lc->alloc);
+    struct load_item *it = &lc->v[lc->nr++];
+    it->r = r;
+    it->key = xstrdup(kv->key);
+    it->value = xmalloc(kv->value_len + 1);
+    memcpy(it->value, kv->value, kv->value_len);
+    it->len = kv->value_len;
+    it->create_rev = kv->create_rev;
+    it->mod_rev = kv->mod_rev;
+    it->o = NULL;
+}
+
+static void *load_worker(void *arg)
+{
+    struct load_ctx *lc = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&lc->next, 1);
+        if (i >= lc->nr)
+            return NULL;
+        struct load_item *it = &lc->v[i];
+        struct store_kv kv = {it->key, it->value, it->len, it->create_rev, it->mod_rev};
+        it->o = decode_value(NULL, it->r, &kv, it->mod_rev);
+        free(it->value);
+        it->value = NULL;
+    }
+}
+
+static size_t load_all(struct cache *c, struct load_ctx *lc)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nthreads = lc->nr < 256 ? 0 : (size_t)(cpus > 8 ? 8 : cpus > 1 ? cpus - 1 : 0);
+    pthread_t th[8];
+    size_t started = 0, n = 0;
+
+    atomic_init(&lc->next, 0);
+    for (; started < nthreads; started++)
+        if (pthread_create(&th[started], NULL, load_worker, lc))
+            break;
+    load_worker(lc);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    for (size_t i = 0; i < lc->nr; i++) {
+        struct load_item *it = &lc->v[i];
+        free(it->key);
+        if (!it->o)
+            continue;
+        /* Keys arrive in key order, which is (ns, name) order within a resource: appending
+         * keeps each array sorted (lower_bound guards against a store that orders otherwise). */
+        struct rcache *rc = &c->res[it->r->id];
+        ALLOC_GROW(rc->items, rc->nr + 1, rc->alloc);
+        size_t at = lower_bound(rc, it->o->ns, it->o->name);
+        memmove(rc->items + at + 1, rc->items + at, (rc->nr - at) * sizeof(*rc->items));
+        rc->items[at] = it->o;
+        rc->nr++;
+        n++;
+    }
+    free(lc->v);
+    return n;
 }
 
 int cache_open(struct store *s, size_t ring_capacity, struct cache **out)
 {
     struct cache *c = xcalloc(1, sizeof(*c));
-    struct load_ctx lc = {c, 0};
+    struct load_ctx lc = {0};
     int64_t rev = 0;
     int rc;
 
@@ -623,13 +683,18 @@ int cache_open(struct store *s, size_t ring_capacity, struct cache **out)
     c->ring = xcalloc(c->cap, sizeof(*c->ring));
 
     int64_t t0 = ktime_mono_ms();
-    if ((rc = store_list(s, "/registry/", on_load, &lc, &rev)) < 0)
+    if ((rc = store_list(s, "/registry/", on_load, &lc, &rev)) < 0) {
+        for (size_t i = 0; i < lc.nr; i++)
+            free(lc.v[i].key), free(lc.v[i].value);
+        free(lc.v);
         goto fail;
+    }
+    size_t loaded = load_all(c, &lc);
     c->rev = rev;
     c->oldest_rev = rev;
     if ((rc = store_watch(s, "/registry/", rev, on_store_event, c, &c->sw)) < 0)
         goto fail;
-    log_info("cache", "loaded %zu objects at revision %lld in %lld ms", lc.n, (long long)rev,
+    log_info("cache", "loaded %zu objects at revision %lld in %lld ms", loaded, (long long)rev,
              (long long)(ktime_mono_ms() - t0));
     *out = c;
     return 0;
