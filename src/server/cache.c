@@ -1,9 +1,11 @@
 /* cache.c — the watch cache: objects per resource, sorted, plus a ring of recent events.
  *
- * One rwlock guards the object arrays, the ring and the watcher lists. The store's watch
- * callback takes it for writing; GET and LIST take it for reading just long enough to take
- * references. Each watcher has its own small queue (mutex + condvar) that the callback pushes
- * pre-filtered events into, so a slow client never holds the cache lock.
+ * One rwlock guards the object arrays and the ring. The store's watch callback takes it for
+ * writing (it runs inside the store's commit, before the write is acknowledged, so a client
+ * reads its own writes); GET and LIST take it for reading just long enough to take
+ * references. Fan-out to watchers is not on that path: the callback appends the event to a
+ * queue that one dispatcher thread drains into each watcher's own small queue (mutex +
+ * condvar), pre-filtered, so neither a write nor a slow client waits on the other.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -323,6 +325,7 @@ struct cache_watcher {
     struct qitem *q;
     size_t qhead, qnr, qalloc; /* queue: q[qhead .. qhead+qnr) */
     int64_t last_rev;
+    int64_t start_rev; /* events up to this revision were replayed at registration */
     bool closed;
     bool registered;
 };
@@ -336,6 +339,23 @@ struct hint {
 
 struct cache {
     struct store *store;
+    /* Fan-out to watchers runs on its own thread, off the write path: writes only append to
+     * the dispatch queue (events in revision order; NULL events are revisions with nothing to
+     * deliver). The watcher lists are guarded by wlock, which the dispatcher, registration
+     * and unregistration take; registration also holds the cache lock so that its replay and
+     * the dispatcher's deliveries meet exactly at start_rev. */
+    pthread_mutex_t wlock;
+    pthread_mutex_t dq_lock;
+    pthread_cond_t dq_cond;
+    struct dq_item {
+        struct cache_event *ev;
+        int64_t rev;
+    } *dq;
+    size_t dq_nr, dq_alloc;
+    bool dq_stop;
+    pthread_t dispatcher;
+    bool dispatcher_running;
+    atomic_llong dispatched_rev; /* every event up to here has been handed to its watchers */
     pthread_mutex_t hint_lock;
     struct hint *hints;
     size_t nhints, ahints;
@@ -480,6 +500,62 @@ static bool filter_event(const struct cache_filter *f, const struct cache_event 
     return false;
 }
 
+static void dispatch_enqueue(struct cache *c, struct cache_event *e, int64_t rev)
+{
+    pthread_mutex_lock(&c->dq_lock);
+    ALLOC_GROW(c->dq, c->dq_nr + 1, c->dq_alloc);
+    c->dq[c->dq_nr++] = (struct dq_item){e, rev};
+    if (c->dq_nr == 1)
+        pthread_cond_signal(&c->dq_cond);
+    pthread_mutex_unlock(&c->dq_lock);
+}
+
+static void *dispatcher_main(void *arg)
+{
+    struct cache *c = arg;
+    struct dq_item *batch = NULL;
+    size_t nr = 0, alloc = 0;
+
+    for (;;) {
+        pthread_mutex_lock(&c->dq_lock);
+        while (!c->dq_nr && !c->dq_stop)
+            pthread_cond_wait(&c->dq_cond, &c->dq_lock);
+        if (!c->dq_nr && c->dq_stop) {
+            pthread_mutex_unlock(&c->dq_lock);
+            break;
+        }
+        /* Take the whole queue: swap buffers. */
+        struct dq_item *tmp = batch;
+        size_t tmp_alloc = alloc;
+        batch = c->dq;
+        nr = c->dq_nr;
+        alloc = c->dq_alloc;
+        c->dq = tmp;
+        c->dq_alloc = tmp_alloc;
+        c->dq_nr = 0;
+        pthread_mutex_unlock(&c->dq_lock);
+
+        pthread_mutex_lock(&c->wlock);
+        for (size_t i = 0; i < nr; i++) {
+            struct cache_event *e = batch[i].ev;
+            if (!e)
+                continue;
+            for (struct cache_watcher *w = c->res[e->res->id].watchers; w; w = w->next) {
+                enum cache_ev_type t;
+                if (e->rev > w->start_rev && filter_event(&w->f, e, &t))
+                    watcher_push(w, e, t);
+            }
+        }
+        pthread_mutex_unlock(&c->wlock);
+        for (size_t i = 0; i < nr; i++)
+            cache_event_unref(batch[i].ev);
+        if (nr)
+            atomic_store(&c->dispatched_rev, batch[nr - 1].rev);
+    }
+    free(batch);
+    return NULL;
+}
+
 static void on_store_event(void *ctx, const struct store_event *sev)
 {
     struct cache *c = ctx;
@@ -522,14 +598,13 @@ static void on_store_event(void *ctx, const struct store_event *sev)
         }
         e = event_new(exists ? CACHE_MODIFIED : CACHE_ADDED, sev->rev, r, o, prev);
     }
-    for (struct cache_watcher *w = rc->watchers; w; w = w->next) {
-        enum cache_ev_type t;
-        if (filter_event(&w->f, e, &t))
-            watcher_push(w, e, t);
-    }
     ring_push(c, e);
+    dispatch_enqueue(c, cache_event_ref(e), sev->rev);
+    goto advanced;
 
 advance:
+    dispatch_enqueue(c, NULL, sev->rev);
+advanced:
     pthread_mutex_lock(&c->rev_lock);
     if (sev->rev > c->rev)
         c->rev = sev->rev;
@@ -676,6 +751,9 @@ int cache_open(struct store *s, size_t ring_capacity, struct cache **out)
 
     c->store = s;
     pthread_mutex_init(&c->hint_lock, NULL);
+    pthread_mutex_init(&c->wlock, NULL);
+    pthread_mutex_init(&c->dq_lock, NULL);
+    pthread_cond_init(&c->dq_cond, NULL);
     pthread_rwlock_init(&c->lock, NULL);
     pthread_mutex_init(&c->rev_lock, NULL);
     pthread_cond_init(&c->rev_cond, NULL);
@@ -692,6 +770,13 @@ int cache_open(struct store *s, size_t ring_capacity, struct cache **out)
     size_t loaded = load_all(c, &lc);
     c->rev = rev;
     c->oldest_rev = rev;
+    atomic_store(&c->dispatched_rev, rev);
+    if (pthread_create(&c->dispatcher, NULL, dispatcher_main, c) == 0)
+        c->dispatcher_running = true;
+    else {
+        rc = -EAGAIN;
+        goto fail;
+    }
     if ((rc = store_watch(s, "/registry/", rev, on_store_event, c, &c->sw)) < 0)
         goto fail;
     log_info("cache", "loaded %zu objects at revision %lld in %lld ms", loaded, (long long)rev,
@@ -709,6 +794,16 @@ void cache_close(struct cache *c)
         return;
     if (c->sw)
         store_watch_cancel(c->sw);
+    if (c->dispatcher_running) {
+        pthread_mutex_lock(&c->dq_lock);
+        c->dq_stop = true;
+        pthread_cond_signal(&c->dq_cond);
+        pthread_mutex_unlock(&c->dq_lock);
+        pthread_join(c->dispatcher, NULL);
+    }
+    for (size_t i = 0; i < c->dq_nr; i++)
+        cache_event_unref(c->dq[i].ev);
+    free(c->dq);
     pthread_rwlock_wrlock(&c->lock);
     for (int r = 0; r < RES_COUNT; r++) {
         for (struct cache_watcher *w = c->res[r].watchers; w; w = w->next) {
@@ -846,7 +941,9 @@ int cache_watch(struct cache *c, const struct resource *r, const struct cache_fi
     pthread_cond_init(&w->cond, NULL);
 
     pthread_rwlock_wrlock(&c->lock);
+    pthread_mutex_lock(&c->wlock);
     struct rcache *rc = &c->res[r->id];
+    w->start_rev = cache_rev(c);
     if (from_rev < 0) {
         /* Synthetic ADDED events for the current state. */
         for (size_t i = 0; i < rc->nr; i++) {
@@ -861,6 +958,7 @@ int cache_watch(struct cache *c, const struct resource *r, const struct cache_fi
     } else {
         if (from_rev < c->oldest_rev) {
             *oldest = c->oldest_rev;
+            pthread_mutex_unlock(&c->wlock);
             pthread_rwlock_unlock(&c->lock);
             pthread_mutex_destroy(&w->lock);
             pthread_cond_destroy(&w->cond);
@@ -882,6 +980,7 @@ int cache_watch(struct cache *c, const struct resource *r, const struct cache_fi
         rc->watchers->prev = w;
     rc->watchers = w;
     w->registered = true;
+    pthread_mutex_unlock(&c->wlock);
     pthread_rwlock_unlock(&c->lock);
     *out = w;
     return 0;
@@ -923,9 +1022,10 @@ struct cache_event *cache_watcher_next(struct cache_watcher *w, int timeout_ms,
 
 int64_t cache_watcher_rev(struct cache_watcher *w)
 {
-    /* Events are queued before the cache's revision moves past them, so reading the revision
-     * first and then finding the queue empty means everything up to it was delivered. */
-    int64_t cr = cache_rev(w->c);
+    /* The dispatcher moves dispatched_rev only after queueing every event up to it, so
+     * reading it first and then finding the queue empty means everything up to it was
+     * delivered. */
+    int64_t cr = atomic_load(&w->c->dispatched_rev);
     pthread_mutex_lock(&w->lock);
     int64_t r = w->last_rev;
     if (!w->qnr && cr > r)
@@ -939,7 +1039,7 @@ void cache_watcher_free(struct cache_watcher *w)
     if (!w)
         return;
     struct cache *c = w->c;
-    pthread_rwlock_wrlock(&c->lock);
+    pthread_mutex_lock(&c->wlock);
     pthread_mutex_lock(&w->lock);
     bool reg = w->registered;
     w->registered = false;
@@ -953,7 +1053,7 @@ void cache_watcher_free(struct cache_watcher *w)
         if (w->next)
             w->next->prev = w->prev;
     }
-    pthread_rwlock_unlock(&c->lock);
+    pthread_mutex_unlock(&c->wlock);
     for (size_t i = 0; i < w->qnr; i++)
         cache_event_unref(w->q[w->qhead + i].ev);
     free(w->q);
