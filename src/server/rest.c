@@ -812,7 +812,9 @@ void rest_create(struct req *rq, struct resp *rs, const struct route *rt)
     obj_unref(o);
 }
 
-void rest_update(struct req *rq, struct resp *rs, const struct route *rt)
+/* PUT of the object or its status: the body must name the object of the URL. */
+static void put_object(struct req *rq, struct resp *rs, const struct route *rt,
+                       enum write_target target)
 {
     struct api_err e = API_ERR_INIT;
     json_t *obj = decode_body(rq, rs, rt->res, &e);
@@ -829,12 +831,17 @@ void rest_update(struct req *rq, struct resp *rs, const struct route *rt)
     }
     if (fix_namespace(rt, obj, &e) < 0)
         goto fail;
-    do_update(rq, rs, rt, obj, TARGET_MAIN);
+    do_update(rq, rs, rt, obj, target);
     json_decref(obj);
     return;
 fail:
     json_decref(obj);
     resp_error(rs, &e);
+}
+
+void rest_update(struct req *rq, struct resp *rs, const struct route *rt)
+{
+    put_object(rq, rs, rt, TARGET_MAIN);
 }
 
 /* --- PATCH --- */
@@ -1722,22 +1729,7 @@ static void do_status(struct req *rq, struct resp *rs, const struct route *rt)
         return;
     }
     if (!strcmp(rq->method, "PUT")) {
-        json_t *obj = decode_body(rq, rs, rt->res, &e);
-        if (!obj) {
-            resp_error(rs, &e);
-            return;
-        }
-        const char *name = jpath_str(obj, "metadata.name");
-        if (!name || strcmp(name, rt->name)) {
-            api_err_bad_request(&e, "the name of the object (%s) does not match the name on the "
-                                    "URL (%s)",
-                                name ? name : "", rt->name);
-            json_decref(obj);
-            resp_error(rs, &e);
-            return;
-        }
-        do_update(rq, rs, rt, obj, TARGET_STATUS);
-        json_decref(obj);
+        put_object(rq, rs, rt, TARGET_STATUS);
         return;
     }
     api_err_method_not_allowed(&e, "the server does not allow this method on the requested "
