@@ -34,7 +34,9 @@
 #
 # Prints a Markdown table (and with -o writes it to a file); the raw output of every step goes
 # to build/bench/statefulset-raw.txt. Environment: N (1000), NO (100), CONNS (16), TIMEOUT
-# seconds per scenario (1800), KEEP=1 keeps the temp dir (server logs included).
+# seconds per scenario (1800), SETS (the sets to run: "par ord"), UPDATES=0 skips the rolling
+# updates, BERTH (another build of berth to measure, e.g. one with a candidate fix), KEEP=1
+# keeps the temp dir (server logs included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -51,9 +53,11 @@ N=${N:-1000}
 NO=${NO:-100}
 CONNS=${CONNS:-16}
 TIMEOUT=${TIMEOUT:-1800}
+SETS=${SETS:-par ord}
+UPDATES=${UPDATES:-1}
 QPS=20 # upstream kube-controller-manager --kube-api-qps default
 
-BERTH=$ROOT/build/berth
+BERTH=${BERTH:-$ROOT/build/berth}
 STSLOAD=$ROOT/build/bench/stsload
 RAW=$ROOT/build/bench/statefulset-raw.txt
 
@@ -218,15 +222,14 @@ scenario() {
         watch ready -- kubectl --kubeconfig "$kc" apply -f "$TMP/$key.yaml" || rc=$?
     [ $rc -eq 0 ] || [ $rc -eq 3 ] || exit 1
 
-    step "$key-update-floor" "$STSLOAD" "${fl[@]}" -c 1 recreate
-    if [ $rc -eq 0 ]; then
+    if [ "$UPDATES" != 0 ] && [ $rc -eq 0 ]; then
+        step "$key-update-floor" "$STSLOAD" "${fl[@]}" -c 1 recreate
         step "$key-update" "$STSLOAD" -k "$kc" -p "$pid" -N "$ns" -n "$n" -t "$TIMEOUT" \
             watch updated -- kubectl --kubeconfig "$kc" set image -n "$ns" statefulset/web \
             nginx=registry.k8s.io/nginx-slim:0.9 || rc=$?
         [ $rc -eq 0 ] || [ $rc -eq 3 ] || exit 1
-    else
+    elif [ "$UPDATES" != 0 ]; then
         echo "# $key-update: skipped, the create timed out" >&2
-        printf 'seconds -\npods_per_sec -\n' >"$TMP/$key-update.out"
     fi
     stop_server "$dir"
 }
@@ -244,8 +247,13 @@ start_server "$TMP/floor" --disable-controllers --disable-agent
 FLOOR_KCFG=$KCFG
 FLOOR_PID=$SRV_PID
 
-scenario par Parallel "$N"
-scenario ord OrderedReady "$NO"
+for set in $SETS; do
+    case $set in
+    par) scenario par Parallel "$N" ;;
+    ord) scenario ord OrderedReady "$NO" ;;
+    *) echo "statefulset.sh: SETS: par and/or ord, not $set" >&2; exit 2 ;;
+    esac
+done
 stop_server "$TMP/floor"
 
 # --- the table ---
@@ -256,9 +264,14 @@ table=$TMP/table.md
     echo "|---|---|---|---|---|---|---|---|---|---|"
 } >"$table"
 
-# row KEY TEXT N REQUESTS_PER_POD FLOOR_TEXT TARGET(yes|no)
+# row KEY TEXT N REQUESTS_PER_POD FLOOR_TEXT TARGET(yes|no); no row for a step not run.
 row() {
     local key=$1 text=$2 n=$3 rpp=$4 ftext=$5 target=$6
+    if [ ! -e "$TMP/$key.out" ]; then
+        [ "$target" = yes ] || return 0
+        echo "| $text | not run | | | | | | | | |" >>"$table"
+        return 0
+    fi
     awk -v text="$text" -v n="$n" -v rpp="$rpp" -v qps="$QPS" -v ftext="$ftext" \
         -v target="$target" -v secs="$(get "$key" seconds)" -v rate="$(get "$key" pods_per_sec)" \
         -v ndone="$(get "$key" "done")" -v timeout="$(get "$key" timeout)" \
@@ -268,10 +281,6 @@ row() {
     function num(x) { return x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : sprintf("%.2f", x) }
     BEGIN {
         bound_s = n * rpp / qps; bound_rate = n / bound_s
-        if (secs == "-") {
-            printf "| %s | — | — | %s %s | — | %s s | — | — | %s | not run |\n", text, num(floor), ftext, num(bound_s), target == "yes" ? "≥ 300 pods/s, ≥ 0.5 × floor" : "—"
-            exit
-        }
         ratio = floor > 0 ? rate / floor : 0
         s = num(secs)
         if (timeout == 1) s = "> " s " (timed out, " ndone " of " n ")"
@@ -311,7 +320,9 @@ detail() {
     echo
     echo "Progress (time to the first pod ready or updated, then 10%, 50%, 90% of them):"
     echo
-    for k in par-create par-update ord-create ord-update; do echo "- $(detail $k)"; done
+    for k in par-create par-update ord-create ord-update; do
+        [ ! -e "$TMP/$k.out" ] || echo "- $(detail $k)"
+    done
 } >>"$table"
 
 echo
