@@ -27,7 +27,9 @@
  *   watch:             seconds, pods_per_sec, command_s (CMD's own run time), first_s, p10_s,
  *                      p50_s, p90_s (time to the first pod, 10%, 50%, 90% of COUNT ready or
  *                      updated), created_s (ready: status.replicas == COUNT),
- *                      server_cpu_s and server_cpu_ms_per_pod (with -p), done COUNT
+ *                      server_cpu_s and server_cpu_ms_per_pod (with -p), store_writes and
+ *                      writes_per_pod (the store's revisions meanwhile: every write of any
+ *                      kind, Events included), done COUNT
  * Exit status 0; 1 on an error (printed to stderr); 2 on bad usage; 3 when watch gave up after
  * TIMEOUT seconds (default 1800; the figures so far are printed, with "timeout 1").
  */
@@ -602,6 +604,19 @@ static void list_set(bool before)
     free(path);
 }
 
+/* The store's current revision: the resourceVersion of a list. */
+static long long store_revision(void)
+{
+    json_t *list = get_json("/api/v1/namespaces?limit=1");
+    if (!list)
+        die("cannot list namespaces");
+    long long rv = atoll(
+        json_string_value(json_object_get(json_object_get(list, "metadata"), "resourceVersion"))
+            ?: "0");
+    json_decref(list);
+    return rv;
+}
+
 static void watch_open(CURLM *m, struct conn *c)
 {
     char *path = list_path();
@@ -662,6 +677,7 @@ static int run_watch(const char *what, char **cmd)
     /* The server registers a watcher before it sends the headers: once they are in, nothing
      * the command does can be missed. */
     list_set(true);
+    long long rv0 = atoll(w.rv);
     watch_open(m, &c);
     for (double until = now_s() + 30; !c.established;) {
         if (now_s() > until)
@@ -711,6 +727,8 @@ static int run_watch(const char *what, char **cmd)
         curl_multi_poll(m, NULL, 0, child ? 20 : 100, NULL);
     }
     double cpu = server_cpu_s() - c0;
+    /* Revisions are global: the store's writes (every kind, events included) meanwhile. */
+    long long writes = store_revision() - rv0;
     double end = w.met_at ? w.met_at : now_s();
     if (child) {
         kill(child, SIGTERM);
@@ -730,6 +748,8 @@ static int run_watch(const char *what, char **cmd)
         printf("server_cpu_s %.2f\n", cpu);
         printf("server_cpu_ms_per_pod %.2f\n", w.progress ? cpu / (double)w.progress * 1e3 : 0);
     }
+    printf("store_writes %lld\n", writes);
+    printf("writes_per_pod %.1f\n", w.progress ? (double)writes / (double)w.progress : 0);
     printf("done %ld\n", w.progress);
     if (timed_out)
         printf("timeout 1\n");
