@@ -35,8 +35,9 @@
 # Prints a Markdown table (and with -o writes it to a file); the raw output of every step goes
 # to build/bench/statefulset-raw.txt. Environment: N (1000), NO (100), CONNS (16), TIMEOUT
 # seconds per scenario (1800), SETS (the sets to run: "par ord"), UPDATES=0 skips the rolling
-# updates, BERTH (another build of berth to measure, e.g. one with a candidate fix), KEEP=1
-# keeps the temp dir (server logs included).
+# updates, BERTH (another build of berth to measure, e.g. one with a candidate fix) and NOTE (a
+# line for the notes under the table, saying what that build is), KEEP=1 keeps the temp dir
+# (server logs included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -260,8 +261,9 @@ stop_server "$TMP/floor"
 table=$TMP/table.md
 {
     echo "| scenario | seconds | pods/s | floor pods/s (same run) | ratio to floor |" \
-        "upstream 20 QPS bound | × the bound | server CPU per pod (floor) | target | |"
-    echo "|---|---|---|---|---|---|---|---|---|---|"
+        "upstream 20 QPS bound | × the bound | store writes per pod | floor at those writes |" \
+        "server CPU per pod (floor) | target | |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 } >"$table"
 
 # row KEY TEXT N REQUESTS_PER_POD FLOOR_TEXT TARGET(yes|no); no row for a step not run.
@@ -269,13 +271,13 @@ row() {
     local key=$1 text=$2 n=$3 rpp=$4 ftext=$5 target=$6
     if [ ! -e "$TMP/$key.out" ]; then
         [ "$target" = yes ] || return 0
-        echo "| $text | not run | | | | | | | | |" >>"$table"
+        echo "| $text | not run | | | | | | | | | | |" >>"$table"
         return 0
     fi
     awk -v text="$text" -v n="$n" -v rpp="$rpp" -v qps="$QPS" -v ftext="$ftext" \
         -v target="$target" -v secs="$(get "$key" seconds)" -v rate="$(get "$key" pods_per_sec)" \
         -v ndone="$(get "$key" "done")" -v timeout="$(get "$key" timeout)" \
-        -v cpu="$(get "$key" server_cpu_ms_per_pod)" \
+        -v cpu="$(get "$key" server_cpu_ms_per_pod)" -v wpp="$(get "$key" writes_per_pod)" \
         -v floor="$(get "$key-floor" pods_per_sec)" \
         -v fcpu="$(get "$key-floor" server_cpu_ms_per_pod)" '
     function num(x) { return x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : sprintf("%.2f", x) }
@@ -289,7 +291,10 @@ row() {
             t = "≥ 300 pods/s, ≥ 0.5 × floor"
             met = (timeout != 1 && rate >= 300 && ratio >= 0.5) ? "met" : "**not met**"
         }
-        printf "| %s | %s | %s | %s %s | %.3f | %s s (%s pods/s) | %.2f | %s ms (%s ms) | %s | %s |\n", text, s, num(rate), num(floor), ftext, ratio, num(bound_s), num(bound_rate), rate / bound_rate, num(cpu), num(fcpu), t, met
+        # The floor does rpp writes a pod; at the writes a pod of the scenario the same rate
+        # gives this many pods/s.
+        wfloor = wpp > 0 ? floor * rpp / wpp : 0
+        printf "| %s | %s | %s | %s %s | %.3f | %s s (%s pods/s) | %.2f | %.1f | %s pods/s | %s ms (%s ms) | %s | %s |\n", text, s, num(rate), num(floor), ftext, ratio, num(bound_s), num(bound_rate), rate / bound_rate, wpp, num(wfloor), num(cpu), num(fcpu), t, met
     }' >>"$table"
 }
 
@@ -313,8 +318,12 @@ detail() {
     echo "Seconds from the start of kubectl (apply, or set image) to the status the scenario"
     echo "waits for, seen on a watch of the StatefulSet; pods/s = replicas / seconds. Floors:"
     echo "an API-only server, unix socket. The upstream bound counts only the requests of the"
-    echo "floor (2 a pod) at 20 QPS. Server CPU: the whole \`berth server\` process (API server,"
-    echo "controllers, sim agent) per pod, against the API-only server per pod of its floor."
+    echo "floor (2 a pod) at 20 QPS. Store writes per pod: the store revisions the scenario made"
+    echo "(every write of every kind: claims, volumes, bindings, statuses, Events, Endpoints...) per"
+    echo "pod; \"floor at those writes\" is the floor's write rate divided by them. Server CPU: the"
+    echo "whole \`berth server\` process (API server, controllers, sim agent) per pod, against the"
+    echo "API-only server per pod of its floor."
+    [ -z "${NOTE:-}" ] || echo "$NOTE"
     echo "$(nproc) shared cores; $(git rev-parse --short HEAD). Load average (1, 5, 15 min)" \
         "before: $load_start; after: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo
