@@ -11,8 +11,10 @@
  *   mu       (mutex)  thread state: synced, stopping, interruptible sleeps.
  *
  * The cache is an AVL tree on (namespace, name) with a second tree on (owner uid, namespace,
- * name), so an event costs O(log n) and listers walk a range without sorting. Objects are
- * shared by reference and never modified once in the cache. */
+ * name) and a third on (index, value, namespace, name) for the indexes users add, so an event
+ * costs O(log n) and listers walk a range without sorting. Objects are shared by reference and
+ * never modified once in the cache. */
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -34,14 +36,26 @@ struct oref {
     struct ientry *e;
 };
 
+/* An entry's place under one value of an added index. */
+struct iref {
+    struct avl_node node; /* in inf->indexed */
+    unsigned idx;         /* which of inf->indexes */
+    char *val;            /* owned: index functions compute their values */
+    struct ientry *e;
+};
+
 struct ientry {
     struct avl_node node; /* in inf->cache */
     char *ns, *name;
     json_t *obj;
     struct oref *orefs;
     size_t norefs;
+    struct iref *irefs;
+    size_t nirefs, airefs;
     unsigned mark; /* the relist that last saw it */
 };
+
+#define MAX_INDEXES 8
 
 enum iev { IEV_ADD, IEV_UPDATE, IEV_DELETE };
 
@@ -67,7 +81,12 @@ struct informer {
     size_t nhandlers, ahandlers;
 
     pthread_rwlock_t lock;
-    struct avl_tree cache, owners;
+    struct avl_tree cache, owners, indexed;
+    struct {
+        const char *name; /* the caller's static string */
+        informer_index_fn *fn;
+    } indexes[MAX_INDEXES];
+    unsigned nindexes;
     char last_rv[32];
     unsigned relists;
 
@@ -126,6 +145,32 @@ static int cmp_orefs(const struct avl_node *a, const struct avl_node *b)
     return cmp_oref_key(&k, b);
 }
 
+struct irkey {
+    unsigned idx;
+    const char *val;
+};
+
+/* Lookups compare (index, value) only: the lower bound is the first entry filed there. */
+static int cmp_iref_key(const void *key, const struct avl_node *n)
+{
+    const struct irkey *k = key;
+    const struct iref *r = avl_entry(n, struct iref, node);
+    if (k->idx != r->idx)
+        return k->idx < r->idx ? -1 : 1;
+    return strcmp(k->val, r->val);
+}
+
+static int cmp_irefs(const struct avl_node *a, const struct avl_node *b)
+{
+    const struct iref *x = avl_entry(a, struct iref, node), *y = avl_entry(b, struct iref, node);
+    struct irkey k = {x->idx, x->val};
+    int c = cmp_iref_key(&k, b);
+    if (c)
+        return c;
+    c = strcmp(x->e->ns, y->e->ns);
+    return c ? c : strcmp(x->e->name, y->e->name);
+}
+
 /* The (ns, name) of an object in this informer's terms: ns "" for cluster-scoped kinds. */
 static void names_of(const struct informer *inf, const json_t *obj, const char **ns,
                      const char **name)
@@ -178,6 +223,50 @@ static void unindex_owners(struct informer *inf, struct ientry *e)
     e->norefs = 0;
 }
 
+struct collect {
+    struct ientry *e;
+    unsigned idx;
+};
+
+static void collect_value(void *arg, const char *value)
+{
+    struct collect *c = arg;
+    struct ientry *e = c->e;
+    ALLOC_GROW(e->irefs, e->nirefs + 1, e->airefs);
+    e->irefs[e->nirefs++] = (struct iref){.idx = c->idx, .val = xstrdup(value), .e = e};
+}
+
+/* File e under the values every added index gives it. The values are collected first and only
+ * then linked into the tree, as growing the array moves it. */
+static void index_named(struct informer *inf, struct ientry *e)
+{
+    size_t k = 0;
+
+    for (unsigned i = 0; i < inf->nindexes; i++) {
+        struct collect c = {e, i};
+        inf->indexes[i].fn(e->obj, collect_value, &c);
+    }
+    for (size_t i = 0; i < e->nirefs; i++) {
+        e->irefs[k] = e->irefs[i];
+        if (avl__insert(&inf->indexed, &e->irefs[k].node))
+            free(e->irefs[k].val); /* a value given twice is filed once */
+        else
+            k++;
+    }
+    e->nirefs = k;
+}
+
+static void unindex_named(struct informer *inf, struct ientry *e)
+{
+    for (size_t i = 0; i < e->nirefs; i++) {
+        avl__remove(&inf->indexed, &e->irefs[i].node);
+        free(e->irefs[i].val);
+    }
+    free(e->irefs);
+    e->irefs = NULL;
+    e->nirefs = e->airefs = 0;
+}
+
 static void push(struct ievents *evs, enum iev type, json_t *old, json_t *cur)
 {
     ALLOC_GROW(evs->v, evs->n + 1, evs->alloc);
@@ -198,6 +287,7 @@ static void upsert(struct informer *inf, json_t *obj, struct ievents *evs)
     struct ientry *e = find_entry(inf, ns, name);
     if (e) {
         unindex_owners(inf, e);
+        unindex_named(inf, e);
         push(evs, IEV_UPDATE, e->obj, json_incref(obj));
         e->obj = obj;
     } else {
@@ -210,11 +300,13 @@ static void upsert(struct informer *inf, json_t *obj, struct ievents *evs)
     }
     e->mark = inf->relists;
     index_owners(inf, e);
+    index_named(inf, e);
 }
 
 static void remove_entry(struct informer *inf, struct ientry *e, json_t *final, struct ievents *evs)
 {
     unindex_owners(inf, e);
+    unindex_named(inf, e);
     avl__remove(&inf->cache, &e->node);
     push(evs, IEV_DELETE, NULL, final ? json_incref(final) : json_incref(e->obj));
     json_decref(e->obj);
@@ -436,6 +528,7 @@ struct informer *informer_new(struct kclient *c, enum res_id r, const char *ns,
     cond__init_mono(&inf->cond);
     avl__init(&inf->cache, cmp_entries);
     avl__init(&inf->owners, cmp_orefs);
+    avl__init(&inf->indexed, cmp_irefs);
     atomic_init(&inf->synced, false);
     return inf;
 }
@@ -462,6 +555,29 @@ void informer_add_handlers(struct informer *inf, const struct informer_handlers 
     ALLOC_GROW(inf->handlers, inf->nhandlers + 1, inf->ahandlers);
     inf->handlers[inf->nhandlers++] = *h;
     pthread_mutex_unlock(&inf->deliver);
+}
+
+void informer_add_index(struct informer *inf, const char *name, informer_index_fn *fn)
+{
+    pthread_rwlock_wrlock(&inf->lock);
+    for (unsigned i = 0; i < inf->nindexes; i++) {
+        if (!strcmp(inf->indexes[i].name, name)) {
+            assert(inf->indexes[i].fn == fn);
+            pthread_rwlock_unlock(&inf->lock);
+            return;
+        }
+    }
+    assert(inf->nindexes < MAX_INDEXES);
+    inf->indexes[inf->nindexes].name = name;
+    inf->indexes[inf->nindexes].fn = fn;
+    inf->nindexes++;
+    /* what is cached already is filed again, under every index (a start-up cost, once) */
+    for (struct avl_node *x = avl__first(&inf->cache); x; x = avl__next(x)) {
+        struct ientry *e = avl_entry(x, struct ientry, node);
+        unindex_named(inf, e);
+        index_named(inf, e);
+    }
+    pthread_rwlock_unlock(&inf->lock);
 }
 
 int informer_start(struct informer *inf)
@@ -515,6 +631,7 @@ void informer_free(struct informer *inf)
     while ((n = inf->cache.root)) {
         struct ientry *e = avl_entry(n, struct ientry, node);
         unindex_owners(inf, e);
+        unindex_named(inf, e);
         avl__remove(&inf->cache, n);
         json_decref(e->obj);
         free(e->ns);
@@ -591,6 +708,27 @@ size_t informer_by_owner(struct informer *inf, const char *owner_uid, json_t ***
             break;
         ALLOC_GROW(v, n + 1, alloc);
         v[n++] = json_incref(o->e->obj);
+    }
+    pthread_rwlock_unlock(&inf->lock);
+    *out = v;
+    return n;
+}
+
+size_t informer_by_index(struct informer *inf, const char *name, const char *value, json_t ***out)
+{
+    json_t **v = NULL;
+    size_t n = 0, alloc = 0;
+    unsigned i;
+
+    pthread_rwlock_rdlock(&inf->lock);
+    for (i = 0; i < inf->nindexes && strcmp(inf->indexes[i].name, name); i++)
+        ;
+    struct irkey k = {i, value};
+    for (struct avl_node *x = i < inf->nindexes ? avl__lower_bound(&inf->indexed, &k, cmp_iref_key)
+                                                : NULL;
+         x && !cmp_iref_key(&k, x); x = avl__next(x)) {
+        ALLOC_GROW(v, n + 1, alloc);
+        v[n++] = json_incref(avl_entry(x, struct iref, node)->e->obj);
     }
     pthread_rwlock_unlock(&inf->lock);
     *out = v;

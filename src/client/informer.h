@@ -15,7 +15,9 @@
  * they can go to the event recorder as they are.
  *
  * Indexes: by namespace, and by the UID of every owner reference (informer_by_owner) — what the
- * StatefulSet controller and the garbage collector look objects up by.
+ * StatefulSet controller and the garbage collector look objects up by — and any a user adds
+ * (informer_add_index), as client-go's Indexers: a function maps an object to the values it is
+ * filed under, and informer_by_index finds the objects filed under a value without a scan.
  */
 #ifndef BERTH_INFORMER_H
 #define BERTH_INFORMER_H
@@ -43,6 +45,15 @@ struct informer *informer_new(struct kclient *c, enum res_id r, const char *ns,
  * object already in the cache, on the caller's thread, before any later event). Handlers must
  * not call informer_add_handlers. */
 void informer_add_handlers(struct informer *inf, const struct informer_handlers *h);
+/* An index function: calls add(arg, value) for each value obj is to be filed under (none: the
+ * object is not in the index; a value given twice counts once). It runs under the cache's lock
+ * for every event, so it must be quick and must not call the informer. */
+typedef void informer_index_fn(const json_t *obj, void (*add)(void *arg, const char *value),
+                               void *arg);
+/* Add the index name (a string that outlives the informer) computed by fn, at any time: what is
+ * cached already is filed at once. Controllers sharing an informer each add the indexes they
+ * read; adding a name again is a no-op (and must name the same function). At most 8. */
+void informer_add_index(struct informer *inf, const char *name, informer_index_fn *fn);
 /* Start the list/watch thread. */
 int informer_start(struct informer *inf);
 bool informer_synced(struct informer *inf);
@@ -63,6 +74,10 @@ size_t informer_list(struct informer *inf, const char *ns, const struct label_se
                      json_t ***out);
 /* Objects with an ownerReference whose uid is owner_uid. */
 size_t informer_by_owner(struct informer *inf, const char *owner_uid, json_t ***out);
+/* The objects the named index files under value (see informer_add_index), by namespace, then
+ * name; none when there is no such index. The index is updated with the cache, under its lock,
+ * so it always agrees with informer_get. */
+size_t informer_by_index(struct informer *inf, const char *name, const char *value, json_t ***out);
 /* Release an array returned by the listers. */
 void informer_list_free(json_t **items, size_t n);
 

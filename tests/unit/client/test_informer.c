@@ -230,6 +230,100 @@ static void test_listers(void **state)
     kclient_free(c);
 }
 
+/* An index on the "app" label and on every "tier" label value of a comma list; "none" files
+ * nothing, a repeated value is filed once. */
+static void index_app_tiers(const json_t *obj, void (*add)(void *, const char *), void *arg)
+{
+    const char *app = jpath_str(obj, "metadata.labels.app");
+    const char *tiers = jpath_str(obj, "metadata.labels.tiers");
+    if (app && strcmp(app, "none"))
+        add(arg, app);
+    if (tiers) {
+        char *t = xstrdup(tiers), *save = NULL;
+        for (char *p = strtok_r(t, ".", &save); p; p = strtok_r(NULL, ".", &save))
+            add(arg, p);
+        free(t);
+    }
+}
+
+static void index_other(const json_t *obj, void (*add)(void *, const char *), void *arg)
+{
+    add(arg, "x");
+}
+
+/* The names (ns/name) the index files under value, comma-separated. */
+static char *by_index(struct informer *inf, const char *index, const char *value)
+{
+    json_t **v;
+    size_t n = informer_by_index(inf, index, value, &v);
+    struct strbuf sb = STRBUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        strbuf_addf(&sb, "%s%s/%s", i ? "," : "", jpath_str(v[i], "metadata.namespace"),
+                    jpath_str(v[i], "metadata.name"));
+    informer_list_free(v, n);
+    return strbuf_detach(&sb, NULL);
+}
+
+#define ASSERT_INDEX(inf, index, value, want)                                                      \
+    do {                                                                                           \
+        char *got_ = by_index(inf, index, value);                                                  \
+        assert_string_equal(got_, want);                                                           \
+        free(got_);                                                                                \
+    } while (0)
+
+static void test_added_index(void **state)
+{
+    struct kclient *c = kfake_new();
+    put(c, RES_PODS,
+        "{\"metadata\":{\"name\":\"b\",\"namespace\":\"n\",\"labels\":{\"app\":"
+        "\"web\"}}}");
+    put(c, RES_PODS,
+        "{\"metadata\":{\"name\":\"a\",\"namespace\":\"n\",\"labels\":{\"app\":"
+        "\"web\",\"tiers\":\"front.web.front\"}}}");
+    put(c, RES_PODS,
+        "{\"metadata\":{\"name\":\"a\",\"namespace\":\"m\",\"labels\":{\"app\":"
+        "\"none\"}}}");
+
+    struct informer *inf = informer_new(c, RES_PODS, NULL, NULL);
+    informer_start(inf);
+    assert_true(informer_wait_synced(inf, 5000));
+    ASSERT_INDEX(inf, "app", "web", ""); /* no such index yet */
+
+    /* added after the first list: what is cached is filed at once */
+    informer_add_index(inf, "app", index_app_tiers);
+    informer_add_index(inf, "app", index_app_tiers); /* a second user of the shared informer */
+    informer_add_index(inf, "other", index_other);
+    ASSERT_INDEX(inf, "app", "web", "n/a,n/b"); /* "web" twice for n/a, filed once */
+    ASSERT_INDEX(inf, "app", "front", "n/a");
+    ASSERT_INDEX(inf, "app", "none", "");
+    ASSERT_INDEX(inf, "app", "we", ""); /* a prefix is not a match */
+    ASSERT_INDEX(inf, "other", "x", "m/a,n/a,n/b");
+    ASSERT_INDEX(inf, "other", "web", "");
+    ASSERT_INDEX(inf, "nope", "x", "");
+
+    /* an update moves the object between values; an add and a delete file and unfile it */
+    struct kstatus st;
+    assert_int_equal(kclient_patch(c, RES_PODS, "n", "a", KPATCH_MERGE,
+                                   "{\"metadata\":{\"labels\":{\"app\":\"db\",\"tiers\":null}}}",
+                                   NULL, NULL, &st),
+                     0);
+    assert_int_equal(kclient_patch(c, RES_PODS, "m", "a", KPATCH_MERGE,
+                                   "{\"metadata\":{\"labels\":{\"app\":\"web\"}}}", NULL, NULL,
+                                   &st),
+                     0);
+    put(c, RES_PODS,
+        "{\"metadata\":{\"name\":\"c\",\"namespace\":\"n\",\"labels\":{\"tiers\":"
+        "\"front\"}}}");
+    kfake_remove(c, RES_PODS, "n", "b");
+    kfake_flush(c);
+    ASSERT_INDEX(inf, "app", "web", "m/a");
+    ASSERT_INDEX(inf, "app", "db", "n/a");
+    ASSERT_INDEX(inf, "app", "front", "n/c");
+    ASSERT_INDEX(inf, "other", "x", "m/a,n/a,n/c");
+    informer_free(inf);
+    kclient_free(c);
+}
+
 static void test_cluster_scoped(void **state)
 {
     struct kclient *c = kfake_new();
@@ -614,6 +708,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_initial_list_and_events),
         cmocka_unit_test(test_listers),
+        cmocka_unit_test(test_added_index),
         cmocka_unit_test(test_cluster_scoped),
         cmocka_unit_test(test_namespace_and_selector_informer),
         cmocka_unit_test(test_handlers_added_after_sync),
