@@ -59,17 +59,62 @@ static json_t *get_pv(struct vol_binder *b, const char *name)
     return res;
 }
 
-/* All volumes, newest versions. *out: array of new references (informer_list_free). */
-static size_t list_pvs(struct vol_binder *b, json_t ***out)
+static void add_pvs(json_t ***v, size_t *n, size_t *alloc, json_t **add, size_t nadd)
 {
-    size_t n = informer_list(b->pvs, NULL, NULL, out);
+    ALLOC_GROW(*v, *n + nadd, *alloc);
+    memcpy(*v + *n, add, nadd * sizeof(*add));
+    *n += nadd;
+    free(add); /* the references moved into *v */
+}
+
+static int cmp_pv_names(const void *a, const void *b)
+{
+    return strcmp(vol__name(*(json_t *const *)a), vol__name(*(json_t *const *)b));
+}
+
+/* The volumes claim can get, newest versions, by name (the order of the informer's list, which
+ * decides between volumes of the same size): those its key files in the claimRef index and
+ * those with no claimRef, which are all vol__find_matching can accept, and those this
+ * controller wrote whose informer copy is behind, as their newest claimRef may differ. *out:
+ * array of new references (informer_list_free). */
+static size_t candidate_pvs(struct vol_binder *b, const json_t *claim, json_t ***out)
+{
+    char *key = vol__key(vol__ns(claim), vol__name(claim)), **cached;
+    size_t n = 0, alloc = 0, k, ncached;
+    json_t **v = NULL, **got;
+
+    k = informer_by_index(b->pvs, VOL_INDEX_CLAIM_REF, key, &got);
+    add_pvs(&v, &n, &alloc, got, k);
+    k = informer_by_index(b->pvs, VOL_INDEX_CLAIM_REF, "", &got);
+    add_pvs(&v, &n, &alloc, got, k);
+    free(key);
+    ncached = vol__cache_keys(&b->volumes, &cached);
+    for (size_t i = 0; i < ncached; i++) {
+        json_t *pv = informer_get(b->pvs, NULL, cached[i]);
+        if (pv) {
+            ALLOC_GROW(v, n + 1, alloc);
+            v[n++] = pv;
+        }
+        free(cached[i]);
+    }
+    free(cached);
 
     for (size_t i = 0; i < n; i++) {
-        json_t *newest = vol__cache_newest(&b->volumes, vol__name((*out)[i]), (*out)[i]);
-        json_decref((*out)[i]);
-        (*out)[i] = newest;
+        json_t *newest = vol__cache_newest(&b->volumes, vol__name(v[i]), v[i]);
+        json_decref(v[i]);
+        v[i] = newest; /* never NULL: the informer has the volume */
     }
-    return n;
+    if (n)
+        qsort(v, n, sizeof(*v), cmp_pv_names);
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k && !strcmp(vol__name(v[k - 1]), vol__name(v[i])))
+            json_decref(v[i]); /* a cached volume the index had too */
+        else
+            v[k++] = v[i];
+    }
+    *out = v;
+    return k;
 }
 
 static json_t *get_class(struct vol_binder *b, const char *name)
@@ -451,7 +496,7 @@ static int sync_unbound_claim(struct vol_binder *b, json_t *claim)
         rc = is_delay_binding(b, claim, &delay);
         if (rc < 0)
             return rc;
-        n = list_pvs(b, &pvs);
+        n = candidate_pvs(b, claim, &pvs);
         match = vol__find_best_match(claim, pvs, n, delay);
         if (match) {
             rc = bind(b, match, claim);
@@ -838,11 +883,11 @@ static void on_claim_delete(void *ctx, const json_t *claim)
     size_t n;
 
     vol__cache_forget(&b->claims, key);
-    free(key);
     if (vn && *vn)
         wq_add(b->volumeq, vn);
-    /* and any volume half-bound to it */
-    n = informer_list(b->pvs, NULL, NULL, &pvs);
+    /* and any volume half-bound to it (a claimRef with its uid names it, too) */
+    n = informer_by_index(b->pvs, VOL_INDEX_CLAIM_REF, key, &pvs);
+    free(key);
     for (size_t i = 0; i < n; i++) {
         const char *uid = jpath_str(pvs[i], "spec.claimRef.uid");
         if (uid && !strcmp(uid, vol__uid(claim)))
@@ -885,6 +930,7 @@ struct vol_binder *vol__binder_new(const struct ctrl_env *env, bool run)
     b->pvcs = informer_factory_get(env->informers, RES_PERSISTENTVOLUMECLAIMS);
     b->classes = informer_factory_get(env->informers, RES_STORAGECLASSES);
     b->pods = informer_factory_get(env->informers, RES_PODS);
+    informer_add_index(b->pvs, VOL_INDEX_CLAIM_REF, vol_index_claim_ref);
     vol__events_init(&b->ev, env->client, "persistentvolume-controller");
     b->ev.keep_log = !run;
     b->wake_delay_ms = run ? 500 : 0;

@@ -76,6 +76,19 @@ void vol__cache_forget(struct vol_cache *c, const char *key)
     pthread_mutex_unlock(&c->mu);
 }
 
+size_t vol__cache_keys(struct vol_cache *c, char ***out)
+{
+    size_t n;
+
+    pthread_mutex_lock(&c->mu);
+    n = c->nr;
+    *out = xcalloc(n ? n : 1, sizeof(**out));
+    for (size_t i = 0; i < n; i++)
+        (*out)[i] = xstrdup(c->v[i].key);
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
 json_t *vol__cache_newest(struct vol_cache *c, const char *key, json_t *informer_obj)
 {
     json_t *res = informer_obj;

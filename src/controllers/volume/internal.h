@@ -142,6 +142,9 @@ void vol__cache_release(struct vol_cache *c);
 /* Remember obj (borrowed; a reference is taken) under key if it is newer than what is held. */
 void vol__cache_store(struct vol_cache *c, const char *key, json_t *obj);
 void vol__cache_forget(struct vol_cache *c, const char *key);
+/* The keys held now. *out: malloc'd array of malloc'd strings (caller frees all); returns the
+ * count. */
+size_t vol__cache_keys(struct vol_cache *c, char ***out);
 /* The newer of the informer's object and the cached one. Returns a new reference, or NULL when
  * the informer has no such object (a deleted object is never brought back). */
 json_t *vol__cache_newest(struct vol_cache *c, const char *key, json_t *informer_obj);

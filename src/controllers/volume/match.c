@@ -88,6 +88,22 @@ static bool has_claim_ref(const json_t *pv)
     return json_is_object(jpath(pv, "spec.claimRef"));
 }
 
+void vol_index_claim_ref(const json_t *pv, void (*add)(void *arg, const char *value), void *arg)
+{
+    const json_t *ref = jpath(pv, "spec.claimRef");
+    char *key;
+
+    if (!json_is_object(ref)) {
+        add(arg, "");
+        return;
+    }
+    /* the key vol__pv_bound_to_claim compares with: absent fields read as "" */
+    key = vol__key(jget_str(ref, "namespace") ? jget_str(ref, "namespace") : "",
+                   jget_str(ref, "name") ? jget_str(ref, "name") : "");
+    add(arg, key);
+    free(key);
+}
+
 json_t *vol__find_matching(const json_t *claim, json_t *const *pvs, size_t n, bool delay)
 {
     struct quantity req = vol__claim_request(claim), best_qty = {0, 0, QTY_BINARY_SI};
@@ -105,17 +121,20 @@ json_t *vol__find_matching(const json_t *claim, json_t *const *pvs, size_t n, bo
     }
     for (size_t i = 0; i < n; i++) {
         json_t *pv = pvs[i];
-        struct quantity cap = vol__pv_capacity(pv);
+        bool bound = vol__pv_bound_to_claim(pv, claim);
+        struct quantity cap;
 
-        if (has_claim_ref(pv) && !vol__pv_bound_to_claim(pv, claim))
+        /* the cheap rejections first: most volumes are bound to other claims */
+        if (!bound && has_claim_ref(pv))
             continue;
+        if (vol__deleting(pv))
+            continue;
+        cap = vol__pv_capacity(pv);
         if (quantity_cmp(&cap, &req) < 0)
             continue;
         if (vol__volume_mode_mismatch(claim, pv))
             continue;
-        if (vol__deleting(pv))
-            continue;
-        if (vol__pv_bound_to_claim(pv, claim)) {
+        if (bound) {
             /* pre-bound to this claim (by a user, a provisioner or the scheduler) */
             found = pv;
             break;
@@ -158,7 +177,7 @@ static int cmp_groups(const void *a, const void *b)
 json_t *vol__find_best_match(const json_t *claim, json_t *const *pvs, size_t n, bool delay)
 {
     unsigned want = vol__access_modes(jpath(claim, "spec.accessModes"));
-    unsigned groups[32];
+    unsigned groups[32], *modes;
     size_t ngroups = 0;
     json_t **in_group, *match = NULL;
 
@@ -167,9 +186,11 @@ json_t *vol__find_best_match(const json_t *claim, json_t *const *pvs, size_t n, 
     /* The index holds one group per distinct set of modes among the volumes; a claim may use
      * any group that has at least the modes it asks for, the smallest sets first (a claim for
      * RWO takes an RWO volume before an RWO+ROX one). */
+    modes = xcalloc(n ? n : 1, sizeof(*modes));
     for (size_t i = 0; i < n; i++) {
         unsigned m = vol__access_modes(jpath(pvs[i], "spec.accessModes")) & ~VOL_UNKNOWN;
         bool seen = false;
+        modes[i] = m;
         if ((m & want) != want)
             continue;
         for (size_t g = 0; g < ngroups; g++)
@@ -182,11 +203,12 @@ json_t *vol__find_best_match(const json_t *claim, json_t *const *pvs, size_t n, 
     for (size_t g = 0; g < ngroups && !match; g++) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
-            if ((vol__access_modes(jpath(pvs[i], "spec.accessModes")) & ~VOL_UNKNOWN) == groups[g])
+            if (modes[i] == groups[g])
                 in_group[k++] = pvs[i];
         match = vol__find_matching(claim, in_group, k, delay);
     }
     free(in_group);
+    free(modes);
     return match;
 }
 

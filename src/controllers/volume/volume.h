@@ -46,4 +46,11 @@ extern const struct controller_def volume_expand_controller_def;
 #define ANN_LOCAL_PATH_PENDING "berth.io/local-path-pending"
 #define ANN_LOCAL_PATH_CLEANUP "berth.io/local-path-cleanup"
 
+/* The index of PersistentVolumes by the claim their spec.claimRef names (informer_add_index):
+ * "namespace/name", or "" for a volume without a claimRef. The only volumes a claim can get are
+ * those filed under its key (pre-bound to it) and under "" (bound to nobody), so the binder and
+ * the scheduler read those instead of every volume. */
+#define VOL_INDEX_CLAIM_REF "claimRef"
+informer_index_fn vol_index_claim_ref;
+
 #endif

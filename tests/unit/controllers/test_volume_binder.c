@@ -373,6 +373,69 @@ static void test_unbound_volume_of_bound_claim_is_rebound(void **state)
     assert_field(t->x, PVC, "ns", "c", "status.phase", "Bound");
 }
 
+/* The claimRef a user writes to reserve a volume for sts/claim (no uid); NULL: none. */
+static void set_claim_ref(json_t *v, const char *claim)
+{
+    char ref[256];
+
+    if (!claim) {
+        json_object_del(jget(v, "spec"), "claimRef");
+        return;
+    }
+    snprintf(ref, sizeof(ref),
+             "{\"kind\":\"PersistentVolumeClaim\",\"namespace\":\"sts\",\"name\":\"%s\"}", claim);
+    json_object_set_new(jget(v, "spec"), "claimRef", tj(ref));
+}
+
+static void reserve(struct bt *t, const char *pv, const char *claim)
+{
+    json_t *v = get(t->x, PV, NULL, pv);
+    set_claim_ref(v, claim);
+    put(t->x, PV, v);
+}
+
+/* A claim reads only the volumes the claimRef index files under its key and under "" (bound to
+ * nobody): a volume moving between the two, or between claims, is found where it went. */
+static void test_candidates_follow_claim_ref(void **state)
+{
+    struct bt *t = *state;
+    json_t *v = mk_pv("res", "10Gi", NULL, NULL);
+
+    set_claim_ref(v, "a");
+    put(t->x, PV, v);
+    v = mk_pv("other", "1Gi", NULL, NULL);
+    set_claim_ref(v, "b");
+    put(t->x, PV, v);
+    put(t->x, PVC, mk_claim("sts", "c", "1Gi", NULL, NULL));
+    put(t->x, PVC, mk_claim("sts", "d", "1Gi", NULL, NULL));
+    settle(t);
+    assert_field(t->x, PVC, "sts", "c", "status.phase", "Pending");
+    assert_field(t->x, PVC, "sts", "d", "status.phase", "Pending");
+
+    /* reserved for another claim: moves from sts/a to sts/c */
+    reserve(t, "res", "c");
+    settle(t);
+    assert_field(t->x, PVC, "sts", "c", "spec.volumeName", "res");
+    assert_field(t->x, PV, NULL, "res", "spec.claimRef.uid", "uid-sts-c");
+    assert_field(t->x, PVC, "sts", "d", "status.phase", "Pending");
+
+    /* the reservation dropped: from sts/b to "", free for anyone */
+    reserve(t, "other", NULL);
+    settle(t);
+    assert_field(t->x, PVC, "sts", "d", "spec.volumeName", "other");
+    assert_field(t->x, PV, NULL, "other", "spec.claimRef.name", "d");
+
+    /* a volume deleted leaves the index; a new one files under "" */
+    kfake_remove(t->x->c, PV, NULL, "other");
+    put(t->x, PVC, mk_claim("sts", "e", "1Gi", NULL, NULL));
+    settle(t);
+    assert_field(t->x, PVC, "sts", "e", "status.phase", "Pending");
+    put(t->x, PV, mk_pv("new", "2Gi", NULL, NULL));
+    settle(t);
+    assert_field(t->x, PVC, "sts", "e", "spec.volumeName", "new");
+    assert_field(t->x, PVC, "sts", "d", "status.phase", "Lost");
+}
+
 /* --- the volume side --- */
 
 static void test_volume_of_claim_bound_elsewhere_is_unbound(void **state)
@@ -828,6 +891,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_claim_names_its_volume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_lost_when_volume_deleted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_misbound, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_candidates_follow_claim_ref, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unbound_volume_of_bound_claim_is_rebound, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_volume_of_claim_bound_elsewhere_is_unbound, setup,

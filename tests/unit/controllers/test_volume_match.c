@@ -488,6 +488,39 @@ static void test_annotations_and_finalizers(void **state)
     json_decref(o);
 }
 
+static void collect_key(void *arg, const char *value)
+{
+    struct strbuf *sb = arg;
+    strbuf_addf(sb, "[%s]", value);
+}
+
+/* The claimRef index: the claim's "ns/name", "" for a volume bound to nobody; the key is the one
+ * vol__pv_bound_to_claim compares (a claimRef with no namespace files under "/name"). */
+static void test_claim_ref_index(void **state)
+{
+    (void)state;
+    struct strbuf sb = STRBUF_INIT;
+    json_t *v = avail("v", "1Gi"), *c = rwo("www-web-0", "1Gi");
+
+    vol_index_claim_ref(v, collect_key, &sb);
+    assert_string_equal(sb.buf, "[]");
+    bound_to(v, c);
+    strbuf_reset(&sb);
+    vol_index_claim_ref(v, collect_key, &sb);
+    assert_string_equal(sb.buf, "[sts/www-web-0]");
+    json_object_set_new(jget(v, "spec"), "claimRef", tj("{\"name\":\"x\"}"));
+    strbuf_reset(&sb);
+    vol_index_claim_ref(v, collect_key, &sb);
+    assert_string_equal(sb.buf, "[/x]");
+    json_object_set_new(jget(v, "spec"), "claimRef", json_null());
+    strbuf_reset(&sb);
+    vol_index_claim_ref(v, collect_key, &sb);
+    assert_string_equal(sb.buf, "[]");
+    strbuf_release(&sb);
+    json_decref(v);
+    json_decref(c);
+}
+
 static void test_pod_helpers(void **state)
 {
     (void)state;
@@ -532,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_claim_ref_and_node),
         cmocka_unit_test(test_annotations_and_finalizers),
         cmocka_unit_test(test_pod_helpers),
+        cmocka_unit_test(test_claim_ref_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
