@@ -184,14 +184,14 @@ struct pclaim {
     json_t *pv;  /* BOUND: the PV (reference), NULL if missing */
     json_t *cls; /* DELAY: the StorageClass (reference) */
     struct quantity req;
+    json_t **cands; /* DELAY: the PVs it can get, by name (references), listed on first need */
+    size_t ncands;
+    bool listed;
 };
 
 struct pvols {
     size_t n;
     struct pclaim *c;
-    json_t **pvs; /* every PV, listed on first need */
-    size_t npvs;
-    bool listed;
 };
 
 struct vbinding {
@@ -219,6 +219,9 @@ int sched__volumes_prefilter(struct sched *s, const json_t *pod, struct pvols *p
 int sched__volumes_filter(struct sched *s, struct pvols *pv, const json_t *node, struct vplan *plan,
                           const char *reasons[4]);
 void sched__pvols_release(struct pvols *pv);
+/* List, for each delayed claim the filter will match volumes for, the PVs it can get (an
+ * informer read: done before the scheduler's lock is taken). */
+void sched__volumes_list(struct sched *s, struct pvols *pv);
 void sched__vplan_release(struct vplan *p);
 
 /* --- the scheduler --- */

@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "controllers/scheduler/internal.h"
 #include "controllers/scheduler/scheduler.h"
+#include "controllers/volume/volume.h"
 
 #define WORKERS 4
 #define VOLUME_WAIT_MS 2000 /* poll while claims bind (events usually come first) */
@@ -560,14 +561,7 @@ static void cycle_prepare(struct sched *s, const json_t *pod, struct cycle *cy)
     strbuf_init(&cy->msg, 0);
     cy->nnodes = informer_list(s->nodes, NULL, NULL, &cy->nodes);
     cy->prefilter = sched__volumes_prefilter(s, pod, &cy->pv, &cy->premsg);
-    bool need_pvs = false;
-    for (size_t i = 0; i < cy->pv.n; i++)
-        if (cy->pv.c[i].kind == PCLAIM_DELAY && !ann(cy->pv.c[i].pvc, ANN_SELECTED_NODE))
-            need_pvs = true;
-    if (need_pvs) {
-        cy->pv.npvs = informer_list(s->pvs, NULL, NULL, &cy->pv.pvs);
-        cy->pv.listed = true;
-    }
+    sched__volumes_list(s, &cy->pv);
 }
 
 static void cycle_release(struct cycle *cy)
@@ -931,6 +925,7 @@ struct sched *sched__new(struct kclient *client, struct informer_factory *f)
     s->pvcs = informer_factory_get(f, RES_PERSISTENTVOLUMECLAIMS);
     s->pvs = informer_factory_get(f, RES_PERSISTENTVOLUMES);
     s->classes = informer_factory_get(f, RES_STORAGECLASSES);
+    informer_add_index(s->pvs, VOL_INDEX_CLAIM_REF, vol_index_claim_ref);
     s->q = wq_new("scheduler", NULL);
     s->rec = recorder_new(client, SCHED_NAME, "");
     s->now_ms = mono_ms;

@@ -17,6 +17,7 @@
 #include "base/alloc.h"
 #include "base/selector.h"
 #include "controllers/scheduler/internal.h"
+#include "controllers/volume/volume.h"
 
 #define PV_ASSUME_TTL_MS 60000
 
@@ -62,10 +63,10 @@ void sched__pvols_release(struct pvols *pv)
         json_decref(pv->c[i].pvc);
         json_decref(pv->c[i].pv);
         json_decref(pv->c[i].cls);
+        if (pv->c[i].listed)
+            informer_list_free(pv->c[i].cands, pv->c[i].ncands);
     }
     free(pv->c);
-    if (pv->listed)
-        informer_list_free(pv->pvs, pv->npvs);
     memset(pv, 0, sizeof(*pv));
 }
 
@@ -229,17 +230,48 @@ static bool chosen_has(json_t **chosen, size_t n, const json_t *vol)
     return false;
 }
 
-static void list_pvs(struct sched *s, struct pvols *pv)
+static int cmp_pv_names(const void *a, const void *b)
 {
-    if (pv->listed)
+    return strcmp(str_or_empty(jpath_str(*(json_t *const *)a, "metadata.name")),
+                  str_or_empty(jpath_str(*(json_t *const *)b, "metadata.name")));
+}
+
+/* The PVs find_matching can accept for c: those whose claimRef names it and those with none
+ * (our own pre-bindings not yet seen are among these), in the order of the informer's list,
+ * by name, which decides between volumes of the same size. */
+static void list_candidates(struct sched *s, struct pclaim *c)
+{
+    char *key;
+    json_t **mine, **free_;
+    size_t nmine, nfree;
+
+    if (c->listed)
         return;
-    pv->npvs = informer_list(s->pvs, NULL, NULL, &pv->pvs);
-    pv->listed = true;
+    key = xasprintf("%s/%s", str_or_empty(jpath_str(c->pvc, "metadata.namespace")),
+                    str_or_empty(jpath_str(c->pvc, "metadata.name")));
+    nmine = informer_by_index(s->pvs, VOL_INDEX_CLAIM_REF, key, &mine);
+    nfree = informer_by_index(s->pvs, VOL_INDEX_CLAIM_REF, "", &free_);
+    free(key);
+    c->ncands = nmine + nfree;
+    c->cands = xrealloc(mine, (c->ncands ? c->ncands : 1) * sizeof(*c->cands));
+    if (nfree)
+        memcpy(c->cands + nmine, free_, nfree * sizeof(*free_));
+    free(free_);
+    if (c->ncands)
+        qsort(c->cands, c->ncands, sizeof(*c->cands), cmp_pv_names);
+    c->listed = true;
+}
+
+void sched__volumes_list(struct sched *s, struct pvols *pv)
+{
+    for (size_t i = 0; i < pv->n; i++)
+        if (pv->c[i].kind == PCLAIM_DELAY && !ann(pv->c[i].pvc, ANN_SELECTED_NODE))
+            list_candidates(s, &pv->c[i]);
 }
 
 /* upstream FindMatchingVolume on the scheduler path (node set, delayBinding). */
-static json_t *find_matching(struct sched *s, struct pvols *pv, const struct pclaim *c,
-                             const json_t *node, json_t **chosen, size_t nchosen)
+static json_t *find_matching(struct sched *s, struct pclaim *c, const json_t *node, json_t **chosen,
+                             size_t nchosen)
 {
     const char *cls = claim_class(c->pvc);
     char *claim_key = xasprintf("%s/%s", str_or_empty(jpath_str(c->pvc, "metadata.namespace")),
@@ -254,8 +286,9 @@ static json_t *find_matching(struct sched *s, struct pvols *pv, const struct pcl
     if (json_is_object(sj) && label_selector_from_json(sj, &sel, &err) < 0)
         goto out; /* upstream: an error, the claim matches nothing */
 
-    for (size_t i = 0; i < pv->npvs; i++) {
-        json_t *vol = pv->pvs[i];
+    list_candidates(s, c);
+    for (size_t i = 0; i < c->ncands; i++) {
+        json_t *vol = c->cands[i];
         if (strcmp(pv_class(vol), cls) || chosen_has(chosen, nchosen, vol))
             continue;
         const char *taken = assumed_for(s, vol);
@@ -359,11 +392,10 @@ int sched__volumes_filter(struct sched *s, struct pvols *pv, const json_t *node,
         }
     }
     if (nmatch) {
-        list_pvs(s, pv);
         qsort(match, nmatch, sizeof(*match), cmp_req);
         chosen = xcalloc(nmatch, sizeof(*chosen));
         for (i = 0; i < nmatch; i++) {
-            json_t *vol = find_matching(s, pv, match[i], node, chosen, plan->nstatic);
+            json_t *vol = find_matching(s, match[i], node, chosen, plan->nstatic);
             if (!vol) {
                 prov = xrealloc(prov, (nprov + 1) * sizeof(*prov));
                 prov[nprov++] = match[i];
