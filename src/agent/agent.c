@@ -63,9 +63,49 @@ static void map_remove(struct agent *a, struct simpod *sp)
     }
 }
 
+/* --- the claim index (agent.mu): a claim or volume event queues only the pods using it --- */
+
+static void unindex_claims(struct agent *a, struct simpod *sp)
+{
+    size_t i;
+    json_t *k;
+
+    json_array_foreach(sp->claims, i, k)
+    {
+        json_t *pods = json_object_get(a->claim_pods, json_string_value(k));
+        json_object_del(pods, sp->key);
+        if (pods && !json_object_size(pods))
+            json_object_del(a->claim_pods, json_string_value(k));
+    }
+    json_decref(sp->claims);
+    sp->claims = NULL;
+}
+
+/* File sp under the claims of its obj (after any change of obj). */
+static void index_claims(struct agent *a, struct simpod *sp)
+{
+    size_t i;
+    json_t *k;
+
+    unindex_claims(a, sp);
+    if (!sp->obj)
+        return;
+    sp->claims = agent__pod_claim_keys(sp->obj);
+    json_array_foreach(sp->claims, i, k)
+    {
+        json_t *pods = json_object_get(a->claim_pods, json_string_value(k));
+        if (!pods) {
+            pods = json_object();
+            json_object_set_new(a->claim_pods, json_string_value(k), pods);
+        }
+        json_object_set_new(pods, sp->key, json_true());
+    }
+}
+
 static void simpod_free(struct agent *a, struct simpod *sp)
 {
     sim__pod_release(a, sp);
+    json_decref(sp->claims);
     json_decref(sp->obj);
     free(sp->key);
     free(sp);
@@ -79,7 +119,18 @@ void agent__kick_volume_waiters(struct agent *a, const char *ns, const char *cla
     if (!ns)
         return;
     pthread_mutex_lock(&a->mu);
-    for (size_t b = 0; b < AGENT_PODMAP_BUCKETS; b++) {
+    if (claim) {
+        char *ckey = xasprintf("%s/%s", ns, claim);
+        const char *pk;
+        json_t *v;
+        json_object_foreach(json_object_get(a->claim_pods, ckey), pk, v)
+        {
+            ALLOC_GROW(keys, n + 1, alloc);
+            keys[n++] = xstrdup(pk);
+        }
+        free(ckey);
+    }
+    for (size_t b = 0; !claim && b < AGENT_PODMAP_BUCKETS; b++) {
         for (struct simpod *sp = a->buckets[b]; sp; sp = sp->next) {
             if (!sp->obj || strcmp(jpath_str(sp->obj, "metadata.namespace") ?: "", ns) ||
                 !agent__pod_uses_claim(sp->obj, claim))
@@ -143,6 +194,7 @@ static char *upsert(struct agent *a, json_t *pod)
         sp = map_add(a, key);
     json_decref(sp->obj);
     sp->obj = json_incref(pod);
+    index_claims(a, sp);
     pthread_mutex_unlock(&a->mu);
     return key;
 }
@@ -154,6 +206,7 @@ static void gone(struct agent *a, const char *key)
     if (sp) {
         json_decref(sp->obj);
         sp->obj = NULL;
+        index_claims(a, sp);
     }
     pthread_mutex_unlock(&a->mu);
     wq_add(a->q, key);
@@ -504,6 +557,7 @@ int agent__start(struct kclient *c, const struct agent_config *cfg, const struct
         xstrdup(cfg->internal_ip && *cfg->internal_ip ? cfg->internal_ip : "127.0.0.1");
     a->cfg.max_pods = cfg->max_pods > 0 ? cfg->max_pods : 110;
     pthread_mutex_init(&a->mu, NULL);
+    a->claim_pods = json_object();
     pthread_mutex_init(&a->wait_mu, NULL);
     pthread_cond_init(&a->wait_cond, NULL);
     pthread_mutex_init(&a->ip_mu, NULL);
@@ -565,6 +619,7 @@ void agent_stop(struct agent *a)
         }
     }
     agent__ipam_release_all(a);
+    json_decref(a->claim_pods);
     json_decref(a->node_status);
     pthread_mutex_destroy(&a->mu);
     pthread_mutex_destroy(&a->wait_mu);

@@ -89,6 +89,7 @@ struct simpod {
     /* Owned by the reflector, under agent.mu: the newest object from the watch (a shared,
      * immutable reference), or NULL once the pod is gone from the API. */
     json_t *obj;
+    json_t *claims; /* the "namespace/claim" keys obj is filed under in agent.claim_pods */
 
     /* Everything below belongs to the worker that holds the key (the work queue hands a key
      * to one worker at a time). */
@@ -116,9 +117,10 @@ struct agent {
     struct agent_config cfg; /* strings owned (copies) */
     struct agent_tuning t;
 
-    pthread_mutex_t mu; /* the pod map and simpod.obj */
+    pthread_mutex_t mu; /* the pod map, simpod.obj and the claim index */
     struct simpod *buckets[AGENT_PODMAP_BUCKETS];
     size_t npods;
+    json_t *claim_pods; /* "namespace/claim" -> {pod key: true}, the pods whose obj uses it */
 
     struct workqueue *q;
     struct ctrl_loop *loop;
@@ -204,6 +206,9 @@ uint32_t agent__ip_parse(const char *s);
 bool agent__volumes_ready(struct agent *a, const json_t *pod);
 /* Whether pod has a volume using claim (NULL: any claim). */
 bool agent__pod_uses_claim(const json_t *pod, const char *claim);
+/* The "namespace/claim" of every claim pod's volumes use, once each: a JSON array of strings
+ * (new reference). */
+json_t *agent__pod_claim_keys(const json_t *pod);
 /* Work on "pv:<name>": make, or remove, the directory of a local-path PV of this node. */
 int agent__pv_sync(struct agent *a, const char *name);
 /* Whether the PV's node affinity names node. */

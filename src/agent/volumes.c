@@ -53,6 +53,30 @@ bool agent__pod_uses_claim(const json_t *pod, const char *claim)
     return false;
 }
 
+json_t *agent__pod_claim_keys(const json_t *pod)
+{
+    const char *ns = jpath_str(pod, "metadata.namespace") ?: "";
+    json_t *keys = json_array(), *vol;
+    size_t i;
+
+    json_array_foreach(jpath(pod, "spec.volumes"), i, vol)
+    {
+        char *cn = claim_of(pod, vol);
+        if (!cn)
+            continue;
+        char *key = xasprintf("%s/%s", ns, cn);
+        bool seen = false;
+        size_t j;
+        json_t *k;
+        json_array_foreach(keys, j, k) seen |= !strcmp(json_string_value(k), key);
+        if (!seen)
+            json_array_append_new(keys, json_string(key));
+        free(key);
+        free(cn);
+    }
+    return keys;
+}
+
 bool agent__volumes_ready(struct agent *a, const json_t *pod)
 {
     const char *ns = jpath_str(pod, "metadata.namespace") ?: "";

@@ -1007,6 +1007,62 @@ static void test_host_network_and_max_pods(void **state)
 
 /* --- volumes --- */
 
+/* The claim index as JSON text (a->mu). Caller frees. */
+static char *claim_index(struct fx *f)
+{
+    pthread_mutex_lock(&f->a->mu);
+    char *s = json_dump_canonical(f->a->claim_pods);
+    pthread_mutex_unlock(&f->a->mu);
+    return s;
+}
+
+/* Wait until the claim index reads want (canonical JSON). */
+static void wait_claim_index(struct fx *f, const char *want)
+{
+    char *got = NULL;
+    for (int64_t until = now_ms() + 3000; now_ms() < until; sleep_ms(10)) {
+        free(got);
+        got = claim_index(f);
+        if (!strcmp(got, want))
+            break;
+    }
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void create_pod_volumes(struct fx *f, const char *name, const char *node, const char *vols)
+{
+    char *text = xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\","
+                           "\"namespace\":\"default\"},\"spec\":{\"nodeName\":\"%s\","
+                           "\"containers\":[{\"name\":\"app\",\"image\":\"nginx\"}],"
+                           "\"volumes\":%s}}",
+                           name, node, vols);
+    json_decref(create_obj(f, RES_PODS, "default", text));
+    free(text);
+}
+
+/* Claim and volume events queue the pods using the claim, found through an index of the pods by
+ * "namespace/claim" that follows pods arriving, changing and leaving. */
+static void test_claim_index(void **state)
+{
+    struct fx *f = *state;
+    start_agent(f, 0);
+    create_pod_volumes(f, "web-1", NODE,
+                       "[{\"name\":\"a\",\"persistentVolumeClaim\":{\"claimName\":\"data\"}},"
+                       "{\"name\":\"scratch\",\"ephemeral\":{}},{\"name\":\"b\","
+                       "\"persistentVolumeClaim\":{\"claimName\":\"data\"}}]");
+    create_pod_volumes(f, "web-2", NODE,
+                       "[{\"name\":\"a\",\"persistentVolumeClaim\":{\"claimName\":\"data\"}}]");
+    create_pod_volumes(f, "other", "node-b",
+                       "[{\"name\":\"a\",\"persistentVolumeClaim\":{\"claimName\":\"data\"}}]");
+    wait_claim_index(f, "{\"default/data\":{\"default/web-1\":true,\"default/web-2\":true},"
+                        "\"default/web-1-scratch\":{\"default/web-1\":true}}");
+    kfake_remove(f->fake, RES_PODS, "default", "web-1");
+    wait_claim_index(f, "{\"default/data\":{\"default/web-2\":true}}");
+    kfake_remove(f->fake, RES_PODS, "default", "web-2");
+    wait_claim_index(f, "{}");
+}
+
 static void test_waits_for_bound_claim(void **state)
 {
     struct fx *f = *state;
@@ -1279,6 +1335,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ip_uniqueness, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_network_and_max_pods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waits_for_bound_claim, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_claim_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_local_path_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pod_waits_for_local_path_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_local_path_cleanup, setup, teardown),
