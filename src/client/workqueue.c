@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/alloc.h"
 #include "client/internal.h"
@@ -31,7 +32,8 @@ struct workqueue {
     char **ring;
     size_t head, len, cap;
     struct smap dirty;      /* queued or to be re-queued when done */
-    struct smap processing; /* handed to a worker, not done yet */
+    struct smap processing; /* handed to a worker, not done yet: key -> the worker's CPU time
+                             * when it got the key (us) */
     struct smap failures;   /* key -> (uintptr_t) failure count */
 
     struct delayed **heap; /* min-heap on (at_us, seq) */
@@ -39,10 +41,24 @@ struct workqueue {
     struct smap waiting; /* key -> struct delayed * */
     uint64_t seq;
 
+    /* Pacing (wq_set_pacing): key -> (intptr_t) the earliest time of its next paced sync;
+     * keys whose paced add came while they were being processed. */
+    int pacing_factor;
+    int pacing_max_us;
+    struct smap paced;
+    struct smap paced_pending;
+
     double tokens; /* the overall bucket, may go negative (reservations) */
     int64_t tokens_at_us;
     bool shutdown;
 };
+
+static int64_t thread_cpu_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* --- FIFO --- */
 
@@ -306,20 +322,79 @@ char *wq_get(struct workqueue *q)
         cond__wait_until(&q->cond, &q->mu, q->nheap ? q->heap[0]->at_us : -1);
     }
     key = ring_pop(q);
-    smap__put(&q->processing, key, NULL);
+    *smap__put(&q->processing, key, NULL) = (void *)(intptr_t)thread_cpu_us();
     smap__del(&q->dirty, key, NULL);
 out:
     pthread_mutex_unlock(&q->mu);
     return key;
 }
 
+/* Remember when key may next be synced by a paced add: factor x the CPU time this sync took,
+ * after its end, capped. Syncs too cheap to pace leave nothing behind. */
+static int64_t pace_locked(struct workqueue *q, const char *key, int64_t cpu_us, int64_t now)
+{
+    int64_t wait = cpu_us * q->pacing_factor;
+    if (wait > q->pacing_max_us)
+        wait = q->pacing_max_us;
+    if (wait < 1000) {
+        smap__del(&q->paced, key, NULL);
+        return now;
+    }
+    if (q->paced.n > 1024 && !smap__has(&q->paced, key)) {
+        /* forget the keys whose pause is over (deleted objects would stay forever) */
+        struct smap keep = SMAP_INIT;
+        const char *k;
+        void *v;
+        for (size_t i = 0; smap__next(&q->paced, &i, &k, &v);) {
+            if ((int64_t)(intptr_t)v > now)
+                *smap__put(&keep, k, NULL) = v;
+        }
+        smap__release(&q->paced, NULL);
+        q->paced = keep;
+    }
+    *smap__put(&q->paced, key, NULL) = (void *)(intptr_t)(now + wait);
+    return now + wait;
+}
+
 void wq_done(struct workqueue *q, const char *key)
 {
     pthread_mutex_lock(&q->mu);
-    smap__del(&q->processing, key, NULL);
+    void *start = NULL;
+    bool mine = smap__del(&q->processing, key, &start);
+    int64_t now = mono__us(), next = now;
+    if (q->pacing_factor && mine)
+        next = pace_locked(q, key, thread_cpu_us() - (int64_t)(intptr_t)start, now);
     if (smap__has(&q->dirty, key)) {
         ring_push(q, xstrdup(key));
         pthread_cond_signal(&q->cond);
+    } else if (smap__del(&q->paced_pending, key, NULL)) {
+        add_after_locked(q, key, next - now);
+    }
+    smap__del(&q->paced_pending, key, NULL);
+    pthread_mutex_unlock(&q->mu);
+}
+
+void wq_set_pacing(struct workqueue *q, int factor, int max_ms)
+{
+    pthread_mutex_lock(&q->mu);
+    q->pacing_factor = factor > 0 ? factor : 0;
+    q->pacing_max_us = max_ms * 1000;
+    pthread_mutex_unlock(&q->mu);
+}
+
+void wq_add_paced(struct workqueue *q, const char *key)
+{
+    pthread_mutex_lock(&q->mu);
+    if (!q->pacing_factor || smap__has(&q->dirty, key)) {
+        add_locked(q, key); /* a no-op when already queued */
+    } else if (smap__has(&q->processing, key)) {
+        smap__put(&q->paced_pending, key, NULL); /* wq_done schedules it */
+    } else {
+        void **slot = smap__get(&q->paced, key);
+        int64_t delay = slot ? (int64_t)(intptr_t)*slot - mono__us() : 0;
+        if (slot && delay <= 0)
+            smap__del(&q->paced, key, NULL);
+        add_after_locked(q, key, delay);
     }
     pthread_mutex_unlock(&q->mu);
 }
@@ -357,6 +432,8 @@ void wq_free(struct workqueue *q)
     smap__release(&q->dirty, NULL);
     smap__release(&q->processing, NULL);
     smap__release(&q->failures, NULL);
+    smap__release(&q->paced, NULL);
+    smap__release(&q->paced_pending, NULL);
     pthread_cond_destroy(&q->cond);
     pthread_mutex_destroy(&q->mu);
     free(q->name);

@@ -26,6 +26,16 @@ struct workqueue *wq_new(const char *name, const struct wq_rate_limit *rl);
 void wq_add(struct workqueue *q, const char *key);
 void wq_add_after(struct workqueue *q, const char *key, int delay_ms);
 void wq_add_rate_limited(struct workqueue *q, const char *key);
+/* Pacing, for controllers whose sync of one key grows with the cluster (an Endpoints of every
+ * pod a Service selects, a StatefulSet of every replica): after a sync of a key that used t of
+ * CPU (the worker thread's, from wq_get to wq_done, which must run on the same thread),
+ * wq_add_paced holds the key back until factor * t (at most max_ms) after that sync ended, so
+ * a stream of changes coalesces into syncs that use at most 1/(1+factor) of a core, while a
+ * change after a quiet spell is synced at once. Syncs under 1 ms / factor are never held
+ * back. wq_add always queues at once. factor 0 turns pacing off (wq_add_paced is then
+ * wq_add). */
+void wq_set_pacing(struct workqueue *q, int factor, int max_ms);
+void wq_add_paced(struct workqueue *q, const char *key);
 void wq_forget(struct workqueue *q, const char *key);
 int wq_num_requeues(struct workqueue *q, const char *key);
 /* Block until a key is available; returns it (caller frees) or NULL once shut down and empty. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -298,6 +299,113 @@ static int sync_fn(void *ctx, const char *key)
     return 0;
 }
 
+/* Use ms of this thread's CPU (what pacing measures). */
+static void burn_cpu_ms(int ms)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    do {
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+}
+
+static void test_paced_off_is_add(void **state)
+{
+    struct workqueue *q = wq_new("t", NULL);
+    char *k;
+    wq_add(q, "a");
+    k = wq_get(q);
+    burn_cpu_ms(5);
+    wq_done(q, k);
+    free(k);
+    wq_add_paced(q, "a");
+    assert_int_equal(wq_len(q), 1);
+    wq_free(q);
+}
+
+static void test_paced_cheap_sync_not_held(void **state)
+{
+    struct workqueue *q = wq_new("t", NULL);
+    wq_set_pacing(q, 10, 1000);
+    wq_add(q, "a");
+    expect_get(q, "a"); /* microseconds: 10x that is under a millisecond */
+    wq_add_paced(q, "a");
+    assert_int_equal(wq_len(q), 1);
+    wq_free(q);
+}
+
+static void test_paced_holds_after_costly_sync(void **state)
+{
+    struct workqueue *q = wq_new("t", NULL);
+    wq_set_pacing(q, 10, 1000);
+    wq_add(q, "a");
+    char *k = wq_get(q);
+    burn_cpu_ms(5);
+    int64_t done_at = ktime_mono_ms();
+    wq_done(q, k);
+    free(k);
+    wq_add_paced(q, "a");
+    wq_add_paced(q, "a");
+    assert_int_equal(wq_len(q), 0); /* held for 10 x 5 ms after the sync */
+    k = wq_get(q);                  /* blocks until then */
+    assert_true(ktime_mono_ms() - done_at >= 50);
+    assert_true(ktime_mono_ms() - done_at < 5000);
+    wq_done(q, k);
+    free(k);
+    assert_int_equal(wq_len(q), 0); /* the two paced adds were one */
+    /* another key is not held back by a's pause, and wq_add is never held */
+    wq_add_paced(q, "b");
+    assert_int_equal(wq_len(q), 1);
+    expect_get(q, "b");
+    wq_add(q, "a");
+    assert_int_equal(wq_len(q), 1);
+    wq_free(q);
+}
+
+static void test_paced_while_processing(void **state)
+{
+    struct workqueue *q = wq_new("t", NULL);
+    wq_set_pacing(q, 10, 1000);
+    wq_add(q, "a");
+    char *k = wq_get(q);
+    wq_add_paced(q, "a"); /* noted; wq_done queues it after the pause */
+    burn_cpu_ms(5);
+    int64_t done_at = ktime_mono_ms();
+    wq_done(q, k);
+    free(k);
+    assert_int_equal(wq_len(q), 0);
+    k = wq_get(q);
+    assert_string_equal(k, "a");
+    assert_true(ktime_mono_ms() - done_at >= 50);
+    /* a plain add while processing wins over a paced one: queued again at once */
+    wq_add_paced(q, "a");
+    wq_add(q, "a");
+    burn_cpu_ms(5);
+    wq_done(q, k);
+    free(k);
+    assert_int_equal(wq_len(q), 1);
+    wq_free(q);
+}
+
+static void test_paced_capped(void **state)
+{
+    struct workqueue *q = wq_new("t", NULL);
+    wq_set_pacing(q, 1000, 20); /* 1000 x 5 ms, capped at 20 ms */
+    wq_add(q, "a");
+    char *k = wq_get(q);
+    burn_cpu_ms(5);
+    int64_t done_at = ktime_mono_ms();
+    wq_done(q, k);
+    free(k);
+    wq_add_paced(q, "a");
+    k = wq_get(q);
+    assert_true(ktime_mono_ms() - done_at >= 20);
+    assert_true(ktime_mono_ms() - done_at < 2000);
+    wq_done(q, k);
+    free(k);
+    wq_free(q);
+}
+
 static void test_ctrl_loop_retries_then_forgets(void **state)
 {
     struct wq_rate_limit rl = {.base_delay_ms = 5, .max_delay_ms = 50, .qps = -1};
@@ -370,6 +478,11 @@ int main(void)
         cmocka_unit_test(test_bucket_limits_overall),
         cmocka_unit_test(test_shutdown_wakes_waiters),
         cmocka_unit_test(test_shutdown_drains_queued),
+        cmocka_unit_test(test_paced_off_is_add),
+        cmocka_unit_test(test_paced_cheap_sync_not_held),
+        cmocka_unit_test(test_paced_holds_after_costly_sync),
+        cmocka_unit_test(test_paced_while_processing),
+        cmocka_unit_test(test_paced_capped),
         cmocka_unit_test(test_ctrl_loop_retries_then_forgets),
         cmocka_unit_test(test_ctrl_loop_one_worker_per_key),
         cmocka_unit_test(test_ctrl_loop_stop_does_not_drain),
