@@ -252,10 +252,19 @@ bool ep__same(const json_t *a, const json_t *b)
 
 /* --- informer wiring --- */
 
+/* Pod changes are batched (upstream's batch period, when set) and paced: a Service of many
+ * pods is resynced as pods change at most as often as keeps its syncs to a tenth of a core
+ * (the API server's work on the write comes on top), and at least once a second. Service
+ * changes and our own objects' go at once. */
+#define PACING_FACTOR 10
+#define PACING_MAX_MS 1000
+
 static void enqueue(struct epc *c, const char *key, bool batched)
 {
     if (batched && c->batch_ms > 0)
         wq_add_after(c->q, key, c->batch_ms);
+    else if (batched)
+        wq_add_paced(c->q, key);
     else
         wq_add(c->q, key);
 }
@@ -369,7 +378,8 @@ static void own_changed(struct epc *c, const json_t *obj, bool deleted)
             return;
         }
     }
-    enqueue(c, key, false);
+    /* an update may still be our echo, come before we noted the version we wrote: paced */
+    enqueue(c, key, !deleted);
     free(key);
 }
 
@@ -412,6 +422,7 @@ struct epc *ep__new(const char *name, struct kclient *client, struct informer_fa
     c->nodes = informer_factory_get(f, RES_NODES);
     c->own = informer_factory_get(f, own);
     c->q = wq_new(name, NULL);
+    wq_set_pacing(c->q, PACING_FACTOR, PACING_MAX_MS);
     c->rec = recorder_new(client, component, "");
     c->triggers = json_object();
     c->written = json_object();

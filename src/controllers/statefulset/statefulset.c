@@ -24,6 +24,10 @@
 #define SUBSYS "statefulset"
 #define WORKERS 5 /* upstream ConcurrentStatefulSetSyncs */
 #define BATCH_THREADS 16
+/* Pacing of pod- and claim-triggered syncs (workqueue.h): at most a fifth of a core on one
+ * set, resynced at least once a second while its pods change. */
+#define PACING_FACTOR 4
+#define PACING_MAX_MS 1000
 
 /* --- errors and events --- */
 
@@ -272,6 +276,15 @@ static void enqueue_obj(struct sts_controller *c, const json_t *set)
     free(key);
 }
 
+/* A pod's or a claim's change: paced, as a set of many replicas sees a stream of them (its
+ * sync grows with its replicas); the set's own changes go at once. */
+static void enqueue_paced(struct sts_controller *c, const json_t *set)
+{
+    char *key = obj_key(set);
+    wq_add_paced(c->q, key);
+    free(key);
+}
+
 static void enqueue_after(struct sts_controller *c, const json_t *set, int ms)
 {
     char *key = obj_key(set);
@@ -279,15 +292,33 @@ static void enqueue_after(struct sts_controller *c, const json_t *set, int ms)
     free(key);
 }
 
+static bool json_eq_or_null(const json_t *a, const json_t *b)
+{
+    if (!a || !b)
+        return a == b;
+    return json_equal(a, b);
+}
+
 static void on_set_add_(struct sts_controller *c, const json_t *obj)
 {
     enqueue_obj(c, obj);
 }
 
+/* A change of the set's spec or metadata is synced at once; one of its status alone (our own
+ * status write, mostly) is paced like the pods' changes it follows. */
 static void on_set_update_(struct sts_controller *c, const json_t *old, const json_t *cur)
 {
-    (void)old;
-    enqueue_obj(c, cur);
+    static const char *const meta[] = {"metadata.labels", "metadata.annotations",
+                                        "metadata.deletionTimestamp", "metadata.ownerReferences",
+                                        "metadata.finalizers"};
+    bool same = jpath_int(old, "metadata.generation", 0) == jpath_int(cur, "metadata.generation", 0);
+
+    for (size_t i = 0; same && i < ARRAY_SIZE(meta); i++)
+        same = json_eq_or_null(jpath(old, meta[i]), jpath(cur, meta[i]));
+    if (same)
+        enqueue_paced(c, cur);
+    else
+        enqueue_obj(c, cur);
 }
 
 /* resolveControllerRef: the set the ref names, if its UID is the ref's (caller decrefs). */
@@ -322,7 +353,7 @@ static void enqueue_matching_sets(struct sts_controller *c, const json_t *pod)
             continue;
         if (!label_selector_is_empty(sel) &&
             label_selector_matches(sel, jpath(pod, "metadata.labels"))) {
-            enqueue_obj(c, sets[i]);
+            enqueue_paced(c, sets[i]);
             matched++;
         }
         label_selector_free(sel);
@@ -363,7 +394,7 @@ static void on_pod_add_(struct sts_controller *c, const json_t *pod)
     }
     set = resolve_ref(c, jpath_str(pod, "metadata.namespace"), ref);
     if (set)
-        enqueue_obj(c, set);
+        enqueue_paced(c, set);
     json_decref(set);
 }
 
@@ -381,11 +412,30 @@ static bool pod_ready(const json_t *pod)
     return false;
 }
 
-static bool json_eq_or_null(const json_t *a, const json_t *b)
+static const char *str0(const char *s)
 {
-    if (!a || !b)
-        return a == b;
-    return json_equal(a, b);
+    return s ? s : "";
+}
+
+/* Does this change of a pod let its set go on: a pod turning Ready or not, failing or
+ * succeeding, while the set is waiting on its pods — OrderedReady, or a rolling update in
+ * progress? Those are synced at once; the other changes of a pod (scheduled, running, its
+ * status churn; a Parallel set's pods turning Ready, which only its status counts) are
+ * paced. */
+static bool unblocks(const json_t *set, const json_t *old, const json_t *cur)
+{
+    const char *policy = jpath_str(set, "spec.podManagementPolicy");
+    const char *op = str0(jpath_str(old, "status.phase")), *cp = str0(jpath_str(cur, "status.phase"));
+    bool waiting = !(policy && !strcmp(policy, "Parallel")) ||
+                   strcmp(str0(jpath_str(set, "status.currentRevision")),
+                          str0(jpath_str(set, "status.updateRevision"))) ||
+                   jpath_int(set, "status.observedGeneration", 0) !=
+                       jpath_int(set, "metadata.generation", 0);
+
+    if (!waiting)
+        return false;
+    return pod_ready(old) != pod_ready(cur) ||
+           (strcmp(op, cp) && (!strcmp(cp, "Failed") || !strcmp(cp, "Succeeded")));
 }
 
 static void on_pod_update_(struct sts_controller *c, const json_t *old, const json_t *cur)
@@ -404,7 +454,7 @@ static void on_pod_update_(struct sts_controller *c, const json_t *old, const js
     if (ref_changed && oref) {
         set = resolve_ref(c, ns, oref);
         if (set)
-            enqueue_obj(c, set);
+            enqueue_paced(c, set);
         json_decref(set);
     }
     if (cref) {
@@ -412,7 +462,10 @@ static void on_pod_update_(struct sts_controller *c, const json_t *old, const js
         set = resolve_ref(c, ns, cref);
         if (!set)
             return;
-        enqueue_obj(c, set);
+        if (unblocks(set, old, cur))
+            enqueue_obj(c, set);
+        else
+            enqueue_paced(c, set);
         /* a pod that just turned Ready becomes available minReadySeconds later */
         min_ready = (int)jpath_int(set, "spec.minReadySeconds", 0);
         if (!pod_ready(old) && pod_ready(cur) && min_ready > 0)
@@ -445,7 +498,7 @@ static void enqueue_claim_sets(struct sts_controller *c, const json_t *claim)
                 !strncmp(cname, prefix, strlen(prefix)) && sts__parse_name(cname, NULL) >= 0;
             free(prefix);
             if (mine) {
-                enqueue_obj(c, sets[i]);
+                enqueue_paced(c, sets[i]);
                 break;
             }
         }
@@ -611,6 +664,7 @@ int sts_controller_new(const struct ctrl_env *env, int workers, struct sts_contr
     c->ctl.recorder = recorder_new(env->client, "statefulset-controller", "");
     c->ctl.parallelism = BATCH_THREADS;
     c->q = wq_new("statefulset", NULL);
+    wq_set_pacing(c->q, PACING_FACTOR, PACING_MAX_MS);
     c->sets = informer_factory_get(env->informers, RES_STATEFULSETS);
     c->pods = informer_factory_get(env->informers, RES_PODS);
     c->revs = informer_factory_get(env->informers, RES_CONTROLLERREVISIONS);
