@@ -70,6 +70,19 @@ static void set_rv_ordered(json_t *obj, int64_t rev)
     json_object_set_new(obj, "metadata", m2);
 }
 
+/* ,"key":value (no comma first), unless value is NULL or key is the resourceVersion. */
+static void dump_member(struct strbuf *sb, bool *first, const char *key, const json_t *value)
+{
+    if (!value || !strcmp(key, "resourceVersion"))
+        return;
+    if (!*first)
+        strbuf_addch(sb, ',');
+    *first = false;
+    strbuf_add_json_str(sb, key);
+    strbuf_addch(sb, ':');
+    json_dump_to(sb, value);
+}
+
 /* Serialise json (all keys but kind, apiVersion and metadata.resourceVersion) after a
  * {"kind":..,"apiVersion":.. prefix: the layout the store keeps and obj_from_stored expects. */
 static void dump_stored(struct strbuf *sb, const struct resource *r, const json_t *json)
@@ -92,18 +105,18 @@ static void dump_stored(struct strbuf *sb, const struct resource *r, const json_
             json_dump_to(sb, v);
             continue;
         }
+        /* ObjectMeta's field order, whatever order the keys were set in (uid after the
+         * name, before labels and ownerReferences: splice_rv relies on it); unknown keys
+         * last. */
+        const struct sch_type *mt = objmeta_type();
         bool first = true;
         strbuf_addch(sb, '{');
+        for (size_t i = 0; mt && i < mt->nfields; i++)
+            dump_member(sb, &first, mt->fields[i].name, json_object_get(v, mt->fields[i].name));
         json_object_foreach(v, mk, mv)
         {
-            if (!strcmp(mk, "resourceVersion"))
-                continue;
-            if (!first)
-                strbuf_addch(sb, ',');
-            first = false;
-            strbuf_add_json_str(sb, mk);
-            strbuf_addch(sb, ':');
-            json_dump_to(sb, mv);
+            if (!mt || !sch_field_find(mt, mk))
+                dump_member(sb, &first, mk, mv);
         }
         strbuf_addch(sb, '}');
     }
@@ -140,6 +153,11 @@ static bool splice_rv(const struct resource *r, const char *b, size_t len, int64
     const char *u = memmem(b + moff, len - moff, "\"uid\":\"", 7);
     if (!u)
         return false;
+    /* ...unless bytes of another layout put an object or a list (ownerReferences, whose
+     * entries have a uid of their own) before it */
+    for (const char *p = b + moff; p < u; p++)
+        if (*p == '{' || *p == '[')
+            return false;
     const char *end = memchr(u + 7, '"', len - (size_t)(u + 7 - b));
     if (!end)
         return false;
