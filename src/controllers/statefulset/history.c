@@ -365,8 +365,10 @@ int sts__truncate_history(struct sts_run *r, json_t *const *pods, size_t npods, 
         live[nlive++] = jpath_str(r->cur_rev, "metadata.name");
     if (r->upd_rev)
         live[nlive++] = jpath_str(r->upd_rev, "metadata.name");
-    for (size_t i = 0; i < npods; i++)
-        live[nlive++] = sts__pod_revision(pods[i]);
+    for (size_t i = 0; i < npods; i++) {
+        struct sts_facts tmp;
+        live[nlive++] = sts__facts(r, pods[i], &tmp)->rev; /* borrowed from the pod */
+    }
     for (size_t i = 0; i < n; i++) {
         const char *nm = jpath_str(revs[i], "metadata.name");
         if (nm && !in_list(nm, live, nlive))

@@ -70,6 +70,17 @@ struct sts_run {
     const json_t *first_unavailable; /* borrowed from replicas_v / condemned, or NULL */
 
     struct sts_status status;
+
+    /* The pods' predicates, read once a sync (sts__facts); open addressing on the pointer. */
+    struct sts_facts *facts;
+    size_t facts_cap;
+};
+
+/* What a sync asks of each pod, again and again. */
+struct sts_facts {
+    const json_t *pod; /* NULL: a free slot */
+    bool created, terminating, running_ready, unavailable;
+    const char *rev; /* sts__pod_revision, borrowed from pod */
 };
 
 /* --- identity.c: names, ordinals, labels, owner refs --- */
@@ -118,6 +129,13 @@ bool sts__is_available(const json_t *pod, int min_ready, time_t now);
 bool sts__is_healthy(const json_t *pod);
 /* !healthy || !available */
 bool sts__is_unavailable(const json_t *pod, int min_ready, time_t now);
+/* Note the facts of pods, which the caller keeps alive (referenced, unchanged) until
+ * run_release; not thread-safe. */
+void sts__facts_add(struct sts_run *r, json_t *const *pods, size_t n);
+/* The facts of pod: noted ones, or computed into *tmp for a pod not noted (a placeholder, a
+ * pod this sync wrote). Safe from a Parallel batch's threads. */
+const struct sts_facts *sts__facts(const struct sts_run *r, const json_t *pod,
+                                   struct sts_facts *tmp);
 /* Recount replicas/ready/available/current/updated over the given lists. */
 void sts__count(struct sts_run *r, json_t *const *pods, size_t n, bool reset);
 /* completeRollingUpdate, for RollingUpdate and (berth §7 item 3) OnDelete. */

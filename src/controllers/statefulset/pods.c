@@ -372,6 +372,21 @@ static bool storage_of(const json_t *obj, const char *path, struct quantity *q)
     return s && quantity_parse(s, q) == 0;
 }
 
+/* Is the quantity at path in obj at least want (written want_s in the template)? The same
+ * string, the common case, needs no parsing. */
+static bool storage_at_least(const json_t *obj, const char *path, const char *want_s,
+                             const struct quantity *want)
+{
+    const char *s = jpath_str(obj, path);
+    struct quantity q;
+
+    if (!s)
+        return false;
+    if (want_s && !strcmp(s, want_s))
+        return true;
+    return quantity_parse(s, &q) == 0 && quantity_cmp(&q, want) >= 0;
+}
+
 /* The ordinal of a claim named <template>-<set>-<ordinal>, or -1. */
 static int claim_ordinal(const char *claim, const char *tmpl, const char *set)
 {
@@ -404,6 +419,7 @@ int sts__expand_claims(struct sts_run *r, struct sts_err *e)
     json_array_foreach(jpath(r->set, "spec.volumeClaimTemplates"), i, t)
     {
         const char *tname = jpath_str(t, "metadata.name");
+        const char *want_s = jpath_str(t, "spec.resources.requests.storage");
         struct quantity want;
         int compatible = 0, updating = 0;
         const char *cname;
@@ -422,7 +438,7 @@ int sts__expand_claims(struct sts_run *r, struct sts_err *e)
         {
             const char *name = json_string_value(nm);
             int ord = claim_ordinal(name, tname, r->name);
-            struct quantity have, cap;
+            struct quantity have;
             const char *phase;
             bool grown = false;
 
@@ -431,8 +447,8 @@ int sts__expand_claims(struct sts_run *r, struct sts_err *e)
             claim = sts__claim_get(r, name);
             if (!claim || sts__is_terminating(claim))
                 continue;
-            if (storage_of(claim, "spec.resources.requests.storage", &have) &&
-                quantity_cmp(&have, &want) < 0) {
+            if (!storage_at_least(claim, "spec.resources.requests.storage", want_s, &want) &&
+                storage_of(claim, "spec.resources.requests.storage", &have)) {
                 phase = jpath_str(claim, "status.phase");
                 /* only bound claims may grow (the API refuses the others) */
                 if (phase && !strcmp(phase, "Bound")) {
@@ -468,8 +484,7 @@ int sts__expand_claims(struct sts_run *r, struct sts_err *e)
             if (ord < r->start || ord >= r->start + r->replicas)
                 continue;
             claim = sts__claim_get(r, name);
-            if (storage_of(claim, "status.capacity.storage", &cap) &&
-                quantity_cmp(&cap, &want) >= 0)
+            if (storage_at_least(claim, "status.capacity.storage", want_s, &want))
                 compatible++;
             else if (grown && (phase = jpath_str(claim, "status.phase")) && !strcmp(phase, "Bound"))
                 updating++; /* asked for the size, the volume is not there yet */

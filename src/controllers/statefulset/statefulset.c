@@ -87,6 +87,7 @@ static void run_release(struct sts_run *r)
         json_decref(r->condemned[i]);
     free(r->replicas_v);
     free(r->condemned);
+    free(r->facts);
     json_decref(r->cur_set);
     json_decref(r->upd_set);
     json_decref(r->cur_rev);
@@ -117,12 +118,16 @@ static void partition_pods(struct sts_run *r, json_t *const *pods, size_t npods)
                                                       r->upd_name, r->start + i);
     if (r->ncondemned > 1)
         qsort(r->condemned, r->ncondemned, sizeof(*r->condemned), cmp_desc_ordinal);
-    for (int i = 0; i < r->replicas && !r->first_unavailable; i++)
-        if (sts__is_unavailable(r->replicas_v[i], r->min_ready, r->now))
+    for (int i = 0; i < r->replicas && !r->first_unavailable; i++) {
+        struct sts_facts tmp;
+        if (sts__facts(r, r->replicas_v[i], &tmp)->unavailable)
             r->first_unavailable = r->replicas_v[i];
-    for (size_t i = r->ncondemned; i > 0 && !r->first_unavailable; i--)
-        if (sts__is_unavailable(r->condemned[i - 1], r->min_ready, r->now))
+    }
+    for (size_t i = r->ncondemned; i > 0 && !r->first_unavailable; i--) {
+        struct sts_facts tmp;
+        if (sts__facts(r, r->condemned[i - 1], &tmp)->unavailable)
             r->first_unavailable = r->condemned[i - 1];
+    }
 }
 
 static void recount(struct sts_run *r)
@@ -193,6 +198,7 @@ int sts_update(struct sts_control *ctl, const json_t *set, json_t *const *pods, 
     r.status.current_revision = xstrdup(r.cur_name);
     r.status.update_revision = xstrdup(r.upd_name);
     r.status.collision_count = r.collision_count;
+    sts__facts_add(&r, pods, npods);
     sts__count(&r, pods, npods, true);
     partition_pods(&r, pods, npods);
 

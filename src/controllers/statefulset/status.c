@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -94,7 +95,78 @@ bool sts__is_healthy(const json_t *pod)
 
 bool sts__is_unavailable(const json_t *pod, int min_ready, time_t now)
 {
-    return !sts__is_healthy(pod) || !sts__is_available(pod, min_ready, now);
+    /* healthy (Running, Ready, not terminating) already says available without a minimum */
+    return !sts__is_healthy(pod) || (min_ready > 0 && !sts__is_available(pod, min_ready, now));
+}
+
+/* --- facts --- */
+
+static size_t ptr_hash(const json_t *p)
+{
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (size_t)x;
+}
+
+static void compute_facts(const struct sts_run *r, const json_t *pod, struct sts_facts *f)
+{
+    f->pod = pod;
+    f->created = sts__is_created(pod);
+    f->terminating = sts__is_terminating(pod);
+    f->running_ready = f->created && sts__is_running_ready(pod);
+    /* !healthy || !available (sts__is_unavailable) */
+    f->unavailable = !f->running_ready || f->terminating ||
+                     (r->min_ready > 0 && !sts__is_available(pod, r->min_ready, r->now));
+    f->rev = sts__pod_revision(pod);
+}
+
+void sts__facts_add(struct sts_run *r, json_t *const *pods, size_t n)
+{
+    size_t have = 0;
+
+    for (size_t i = 0; i < r->facts_cap; i++)
+        have += r->facts[i].pod != NULL;
+    if ((have + n) * 2 > r->facts_cap) {
+        struct sts_facts *old = r->facts;
+        size_t old_cap = r->facts_cap, cap = 16;
+        while (cap < (have + n) * 2)
+            cap *= 2;
+        r->facts = xcalloc(cap, sizeof(*r->facts));
+        r->facts_cap = cap;
+        for (size_t i = 0; i < old_cap; i++) {
+            if (!old[i].pod)
+                continue;
+            size_t j = ptr_hash(old[i].pod) & (cap - 1);
+            while (r->facts[j].pod)
+                j = (j + 1) & (cap - 1);
+            r->facts[j] = old[i];
+        }
+        free(old);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!pods[i])
+            continue;
+        size_t j = ptr_hash(pods[i]) & (r->facts_cap - 1);
+        while (r->facts[j].pod && r->facts[j].pod != pods[i])
+            j = (j + 1) & (r->facts_cap - 1);
+        if (!r->facts[j].pod)
+            compute_facts(r, pods[i], &r->facts[j]);
+    }
+}
+
+const struct sts_facts *sts__facts(const struct sts_run *r, const json_t *pod,
+                                   struct sts_facts *tmp)
+{
+    if (r->facts_cap) {
+        size_t j = ptr_hash(pod) & (r->facts_cap - 1);
+        for (; r->facts[j].pod; j = (j + 1) & (r->facts_cap - 1))
+            if (r->facts[j].pod == pod)
+                return &r->facts[j];
+    }
+    compute_facts(r, pod, tmp);
+    return tmp;
 }
 
 /* --- counting --- */
@@ -107,17 +179,20 @@ void sts__count(struct sts_run *r, json_t *const *pods, size_t n, bool reset)
         s->replicas = s->ready = s->available = s->current = s->updated = 0;
     for (size_t i = 0; i < n; i++) {
         const json_t *pod = pods[i];
+        struct sts_facts tmp;
+        const struct sts_facts *f;
         if (!pod)
             continue;
-        if (sts__is_created(pod))
+        f = sts__facts(r, pod, &tmp);
+        if (f->created)
             s->replicas++;
-        if (sts__is_running_ready(pod)) {
+        if (f->running_ready) {
             s->ready++;
-            if (sts__is_available(pod, r->min_ready, r->now))
+            if (r->min_ready <= 0 || sts__is_available(pod, r->min_ready, r->now))
                 s->available++;
         }
-        if (sts__is_created(pod) && !sts__is_terminating(pod)) {
-            const char *rev = sts__pod_revision(pod);
+        if (f->created && !f->terminating) {
+            const char *rev = f->rev;
             if (!strcmp(rev, r->cur_name))
                 s->current++;
             if (!strcmp(rev, r->upd_name))

@@ -55,11 +55,11 @@ int sts__max_unavailable(const json_t *set, int replicas)
 
 bool sts__stuck_replaceable(const struct sts_run *r, int i)
 {
-    const json_t *pod = r->replicas_v[i];
+    struct sts_facts tmp;
+    const struct sts_facts *f = sts__facts(r, r->replicas_v[i], &tmp);
 
-    return rolling(r->set) && i >= update_min(r->set) && sts__is_created(pod) &&
-           !sts__is_terminating(pod) && strcmp(sts__pod_revision(pod), r->upd_name) != 0 &&
-           sts__is_unavailable(pod, r->min_ready, r->now);
+    return f->created && !f->terminating && f->unavailable && strcmp(f->rev, r->upd_name) &&
+           rolling(r->set) && i >= update_min(r->set);
 }
 
 /* Delete pod i for the update; a pod already gone counts as deleted. */
@@ -101,12 +101,13 @@ static int legacy(struct sts_run *r, struct sts_err *e)
     if (rc < 0 || n > 0)
         goto out;
     for (int t = r->replicas - 1; t >= update_min(r->set); t--) {
-        const json_t *pod = r->replicas_v[t];
-        if (strcmp(sts__pod_revision(pod), r->upd_name) && !sts__is_terminating(pod)) {
+        struct sts_facts tmp;
+        const struct sts_facts *f = sts__facts(r, r->replicas_v[t], &tmp);
+        if (strcmp(f->rev, r->upd_name) && !f->terminating) {
             rc = replace(r, t, e);
             goto out;
         }
-        if (sts__is_unavailable(pod, r->min_ready, r->now))
+        if (f->unavailable)
             goto out; /* wait for the replaced pod */
     }
 out:
@@ -119,15 +120,18 @@ static int with_max_unavailable(struct sts_run *r, struct sts_err *e)
     int max = sts__max_unavailable(r->set, r->replicas), unavailable = 0, deleted = 0, n, rc;
     bool *done = xcalloc((size_t)r->replicas + 1, sizeof(*done));
 
-    for (int t = 0; t < r->replicas; t++)
-        if (sts__is_unavailable(r->replicas_v[t], r->min_ready, r->now))
+    for (int t = 0; t < r->replicas; t++) {
+        struct sts_facts tmp;
+        if (sts__facts(r, r->replicas_v[t], &tmp)->unavailable)
             unavailable++;
+    }
     rc = replace_stuck(r, done, &n, e);
     if (rc < 0 || unavailable > max)
         goto out;
     for (int t = r->replicas - 1; t >= update_min(r->set) && deleted < max - unavailable; t--) {
-        const json_t *pod = r->replicas_v[t];
-        if (done[t] || !strcmp(sts__pod_revision(pod), r->upd_name) || sts__is_terminating(pod))
+        struct sts_facts tmp;
+        const struct sts_facts *f = sts__facts(r, r->replicas_v[t], &tmp);
+        if (done[t] || !strcmp(f->rev, r->upd_name) || f->terminating)
             continue;
         rc = replace(r, t, e);
         if (rc < 0)

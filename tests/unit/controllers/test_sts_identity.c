@@ -343,6 +343,53 @@ static void test_pod_predicates(void **state)
     json_decref(p);
 }
 
+/* The facts a sync notes once agree with the predicates, for noted pods and others alike. */
+static void test_pod_facts(void **state)
+{
+    const char *docs[] = {
+        "{\"metadata\":{\"name\":\"web-0\",\"labels\":{\"controller-revision-hash\":\"web-1\"}},"
+        "\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\","
+        "\"lastTransitionTime\":\"2027-01-15T08:00:00Z\"}]}}",
+        "{\"metadata\":{\"name\":\"web-1\",\"deletionTimestamp\":\"2027-01-15T08:00:00Z\"},"
+        "\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}",
+        "{\"metadata\":{\"name\":\"web-2\"},\"status\":{\"phase\":\"Pending\"}}",
+        "{\"metadata\":{\"name\":\"web-3\"}}",
+    };
+    json_t *pods[ARRAY_SIZE(docs)];
+    struct sts_run r = {0};
+    time_t t;
+
+    ktime_parse("2027-01-15T08:00:00Z", &t, NULL);
+    for (size_t i = 0; i < ARRAY_SIZE(docs); i++)
+        pods[i] = tj(docs[i]);
+    for (int min_ready = 0; min_ready <= 10; min_ready += 10) {
+        r.min_ready = min_ready;
+        r.now = t + 5;
+        free(r.facts);
+        r.facts = NULL;
+        r.facts_cap = 0;
+        sts__facts_add(&r, pods, 2); /* the last two are looked up without being noted */
+        sts__facts_add(&r, pods, 1); /* noting again changes nothing */
+        for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
+            struct sts_facts tmp;
+            const struct sts_facts *f = sts__facts(&r, pods[i], &tmp);
+            assert_ptr_equal(f->pod, pods[i]);
+            assert_true(i < 2 ? f != &tmp : f == &tmp);
+            assert_int_equal(f->created, sts__is_created(pods[i]));
+            assert_int_equal(f->terminating, sts__is_terminating(pods[i]));
+            assert_int_equal(f->running_ready, sts__is_running_ready(pods[i]));
+            assert_int_equal(f->unavailable, sts__is_unavailable(pods[i], min_ready, r.now));
+            assert_string_equal(f->rev, sts__pod_revision(pods[i]));
+        }
+    }
+    /* web-0 is available without a minimum, not 5 s after turning Ready with 10 */
+    struct sts_facts tmp;
+    assert_true(sts__facts(&r, pods[0], &tmp)->unavailable);
+    free(r.facts);
+    for (size_t i = 0; i < ARRAY_SIZE(docs); i++)
+        json_decref(pods[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_sort_revisions),
         cmocka_unit_test(test_max_unavailable),
         cmocka_unit_test(test_pod_predicates),
+        cmocka_unit_test(test_pod_facts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
