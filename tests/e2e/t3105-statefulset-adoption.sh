@@ -32,7 +32,7 @@ kn annotate pod dl-1 sim.berth.io/ready=false >/dev/null
 one() { ready_is dl 1; }
 expect "#3: dl-1 unhealthy" 30 one
 U0=$(uid_of pod dl-0)
-kn delete pod dl-0 >/dev/null
+kn delete pod dl-0 --wait=false >/dev/null # as t3104: kubectl's wait races a fast recreation
 recreated() { local u; u=$(uid_of pod dl-0); [ -n "$u" ] && [ "$u" != "$U0" ] && [ "$(jp pod dl-0 .status.phase)" = Running ]; }
 expect "#3: dl-0 is recreated although dl-1 is unhealthy" 90 recreated
 kn annotate pod dl-1 sim.berth.io/ready- >/dev/null
