@@ -309,15 +309,33 @@ static void burn_cpu_ms(int ms)
     } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
 }
 
+/* Finish the sync of k (taken with wq_get) after using ms of CPU; returns when it ended. */
+static int64_t finish_costly(struct workqueue *q, char *k, int ms)
+{
+    burn_cpu_ms(ms);
+    int64_t done_at = ktime_mono_ms();
+    wq_done(q, k);
+    free(k);
+    return done_at;
+}
+
+/* Wait for the next key; assert it is want and came at least min_ms after since. */
+static char *get_after(struct workqueue *q, const char *want, int64_t since, int min_ms)
+{
+    char *k = wq_get(q);
+    assert_string_equal(k, want);
+    assert_true(ktime_mono_ms() - since >= min_ms);
+    assert_true(ktime_mono_ms() - since < 5000);
+    return k;
+}
+
 static void test_paced_off_is_add(void **state)
 {
     struct workqueue *q = wq_new("t", NULL);
     char *k;
     wq_add(q, "a");
     k = wq_get(q);
-    burn_cpu_ms(5);
-    wq_done(q, k);
-    free(k);
+    finish_costly(q, k, 5);
     wq_add_paced(q, "a");
     assert_int_equal(wq_len(q), 1);
     wq_free(q);
@@ -339,17 +357,11 @@ static void test_paced_holds_after_costly_sync(void **state)
     struct workqueue *q = wq_new("t", NULL);
     wq_set_pacing(q, 10, 1000);
     wq_add(q, "a");
-    char *k = wq_get(q);
-    burn_cpu_ms(5);
-    int64_t done_at = ktime_mono_ms();
-    wq_done(q, k);
-    free(k);
+    int64_t done_at = finish_costly(q, wq_get(q), 5);
     wq_add_paced(q, "a");
     wq_add_paced(q, "a");
-    assert_int_equal(wq_len(q), 0); /* held for 10 x 5 ms after the sync */
-    k = wq_get(q);                  /* blocks until then */
-    assert_true(ktime_mono_ms() - done_at >= 50);
-    assert_true(ktime_mono_ms() - done_at < 5000);
+    assert_int_equal(wq_len(q), 0);         /* held for 10 x 5 ms after the sync */
+    char *k = get_after(q, "a", done_at, 50); /* blocks until then */
     wq_done(q, k);
     free(k);
     assert_int_equal(wq_len(q), 0); /* the two paced adds were one */
@@ -369,20 +381,13 @@ static void test_paced_while_processing(void **state)
     wq_add(q, "a");
     char *k = wq_get(q);
     wq_add_paced(q, "a"); /* noted; wq_done queues it after the pause */
-    burn_cpu_ms(5);
-    int64_t done_at = ktime_mono_ms();
-    wq_done(q, k);
-    free(k);
+    int64_t done_at = finish_costly(q, k, 5);
     assert_int_equal(wq_len(q), 0);
-    k = wq_get(q);
-    assert_string_equal(k, "a");
-    assert_true(ktime_mono_ms() - done_at >= 50);
+    k = get_after(q, "a", done_at, 50);
     /* a plain add while processing wins over a paced one: queued again at once */
     wq_add_paced(q, "a");
     wq_add(q, "a");
-    burn_cpu_ms(5);
-    wq_done(q, k);
-    free(k);
+    finish_costly(q, k, 5);
     assert_int_equal(wq_len(q), 1);
     wq_free(q);
 }
@@ -392,15 +397,9 @@ static void test_paced_capped(void **state)
     struct workqueue *q = wq_new("t", NULL);
     wq_set_pacing(q, 1000, 20); /* 1000 x 5 ms, capped at 20 ms */
     wq_add(q, "a");
-    char *k = wq_get(q);
-    burn_cpu_ms(5);
-    int64_t done_at = ktime_mono_ms();
-    wq_done(q, k);
-    free(k);
+    int64_t done_at = finish_costly(q, wq_get(q), 5);
     wq_add_paced(q, "a");
-    k = wq_get(q);
-    assert_true(ktime_mono_ms() - done_at >= 20);
-    assert_true(ktime_mono_ms() - done_at < 2000);
+    char *k = get_after(q, "a", done_at, 20);
     wq_done(q, k);
     free(k);
     wq_free(q);
