@@ -315,9 +315,10 @@ static void on_set_add_(struct sts_controller *c, const json_t *obj)
 static void on_set_update_(struct sts_controller *c, const json_t *old, const json_t *cur)
 {
     static const char *const meta[] = {"metadata.labels", "metadata.annotations",
-                                        "metadata.deletionTimestamp", "metadata.ownerReferences",
-                                        "metadata.finalizers"};
-    bool same = jpath_int(old, "metadata.generation", 0) == jpath_int(cur, "metadata.generation", 0);
+                                       "metadata.deletionTimestamp", "metadata.ownerReferences",
+                                       "metadata.finalizers"};
+    bool same =
+        jpath_int(old, "metadata.generation", 0) == jpath_int(cur, "metadata.generation", 0);
 
     for (size_t i = 0; same && i < ARRAY_SIZE(meta); i++)
         same = json_eq_or_null(jpath(old, meta[i]), jpath(cur, meta[i]));
@@ -431,12 +432,13 @@ static const char *str0(const char *s)
 static bool unblocks(const json_t *set, const json_t *old, const json_t *cur)
 {
     const char *policy = jpath_str(set, "spec.podManagementPolicy");
-    const char *op = str0(jpath_str(old, "status.phase")), *cp = str0(jpath_str(cur, "status.phase"));
-    bool waiting = !(policy && !strcmp(policy, "Parallel")) ||
-                   strcmp(str0(jpath_str(set, "status.currentRevision")),
-                          str0(jpath_str(set, "status.updateRevision"))) ||
-                   jpath_int(set, "status.observedGeneration", 0) !=
-                       jpath_int(set, "metadata.generation", 0);
+    const char *op = str0(jpath_str(old, "status.phase")),
+               *cp = str0(jpath_str(cur, "status.phase"));
+    bool waiting =
+        !(policy && !strcmp(policy, "Parallel")) ||
+        strcmp(str0(jpath_str(set, "status.currentRevision")),
+               str0(jpath_str(set, "status.updateRevision"))) ||
+        jpath_int(set, "status.observedGeneration", 0) != jpath_int(set, "metadata.generation", 0);
 
     if (!waiting)
         return false;

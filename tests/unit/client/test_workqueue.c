@@ -360,7 +360,7 @@ static void test_paced_holds_after_costly_sync(void **state)
     int64_t done_at = finish_costly(q, wq_get(q), 5);
     wq_add_paced(q, "a");
     wq_add_paced(q, "a");
-    assert_int_equal(wq_len(q), 0);         /* held for 10 x 5 ms after the sync */
+    assert_int_equal(wq_len(q), 0);           /* held for 10 x 5 ms after the sync */
     char *k = get_after(q, "a", done_at, 50); /* blocks until then */
     wq_done(q, k);
     free(k);

@@ -351,7 +351,8 @@ static void test_pod_facts(void **state)
         "\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\","
         "\"lastTransitionTime\":\"2027-01-15T08:00:00Z\"}]}}",
         "{\"metadata\":{\"name\":\"web-1\",\"deletionTimestamp\":\"2027-01-15T08:00:00Z\"},"
-        "\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}",
+        "\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}"
+        "]}}",
         "{\"metadata\":{\"name\":\"web-2\"},\"status\":{\"phase\":\"Pending\"}}",
         "{\"metadata\":{\"name\":\"web-3\"}}",
     };

@@ -60,8 +60,8 @@ static void test_foreign_layout(void **state)
     json_t *served = json_loadb(o->bytes, o->len, 0, &je);
 
     assert_string_equal(jpath_str(served, "metadata.resourceVersion"), "9");
-    assert_null(jget(json_array_get(jpath(served, "metadata.ownerReferences"), 0),
-                     "resourceVersion"));
+    assert_null(
+        jget(json_array_get(jpath(served, "metadata.ownerReferences"), 0), "resourceVersion"));
     json_decref(served);
     obj_unref(o);
 }
