@@ -85,6 +85,9 @@ struct kclient_ops {
 
 struct kclient {
     const struct kclient_ops *ops;
+    /* A wrapper over another client (a test's API simulator over the fake): the one it
+     * forwards to, so that the fake's informer bookkeeping (kfake_flush) sees through it. */
+    struct kclient *wraps;
 };
 
 /* --- the real client (client.c) --- */

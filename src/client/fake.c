@@ -972,9 +972,18 @@ static void gap_open_locked(struct fake *f)
     tl_gap = f;
 }
 
+/* The fake under any wrappers, or NULL. */
+static struct kclient *unwrap(struct kclient *c)
+{
+    while (c && !kfake__is(c))
+        c = c->wraps;
+    return c;
+}
+
 void kfake__gap_open(struct kclient *c)
 {
-    if (!kfake__is(c) || tl_gap == fake_of(c))
+    c = unwrap(c);
+    if (!c || tl_gap == fake_of(c))
         return;
     struct fake *f = fake_of(c);
     pthread_mutex_lock(&f->mu);
@@ -994,7 +1003,8 @@ static void gap_close_locked(struct fake *f)
 
 void kfake__gap_close(struct kclient *c)
 {
-    if (!kfake__is(c))
+    c = unwrap(c);
+    if (!c)
         return;
     struct fake *f = fake_of(c);
     pthread_mutex_lock(&f->mu);

@@ -228,6 +228,7 @@ static struct kclient *apisim_new(void)
     struct apisim *s = xcalloc(1, sizeof(*s));
     s->base.ops = &apisim_ops;
     s->fake = kfake_new();
+    s->base.wraps = s->fake; /* kfake_flush then also waits for informers over the sim */
     s->deletes = json_array();
     pthread_mutex_init(&s->lock, NULL);
     return &s->base;
