@@ -66,6 +66,7 @@
 #include "base/alloc.h"
 #include "base/base64.h"
 #include "base/strbuf.h"
+#include "benchlib.h"
 
 #define MAX_ROUNDS 100
 #define MAX_WATCH_SETS 8
@@ -95,25 +96,6 @@ static int nserver_args;
 
 /* --- Small helpers --- */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("apiload: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -138,32 +120,10 @@ static void print_rounds(const char *name, const double *v, int n, const char *f
     putchar('\n');
 }
 
-/* Server CPU time (user + system, every thread, living or exited) in seconds; 0 without -p.
- * The same counter as utime + stime of /proc/PID/stat, read through the process CPU clock for
- * nanoseconds instead of 10 ms ticks; /proc/PID/stat if that clock is refused. */
+/* Server CPU time in seconds; 0 without -p. */
 static double server_cpu_s(void)
 {
-    char path[64], buf[1024];
-    unsigned long long ut, st;
-    clockid_t clk;
-    struct timespec ts;
-
-    if (!server_pid)
-        return 0;
-    if (clock_getcpuclockid(server_pid, &clk) == 0 && clock_gettime(clk, &ts) == 0)
-        return ts.tv_sec + ts.tv_nsec / 1e9;
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)server_pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        die("cannot read %s: %s", path, strerror(errno));
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* The command name may hold spaces and parentheses: fields count from the last ')'. */
-    char *p = strrchr(buf, ')');
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-        die("cannot parse %s", path);
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+    return process_cpu_s(server_pid);
 }
 
 /* The server's threads and the CPU time each has used (ns, /proc/PID/task/TID/schedstat). */
@@ -225,76 +185,6 @@ static long vm_rss_kb(pid_t pid)
             kb = strtol(line + 6, NULL, 10);
     fclose(f);
     return kb;
-}
-
-/* --- The target: URL, CA and token from the kubeconfig --- */
-
-static char *server_url;
-static struct strbuf ca_pem = STRBUF_INIT;
-static char ca_file[] = "/tmp/apiload-ca-XXXXXX"; /* the CA for libcurl */
-static bool ca_file_made;
-static char *auth_header;
-
-static void remove_ca_file(void)
-{
-    if (ca_file_made)
-        unlink(ca_file);
-}
-
-/* The value after "key:" on a line of the kubeconfig berth writes (one cluster, one user). */
-static char *kubeconfig_value(const char *text, const char *key)
-{
-    size_t klen = strlen(key);
-    const char *line = text;
-    while (*line) {
-        const char *p = line, *eol = strchr(line, '\n');
-        line = eol ? eol + 1 : line + strlen(line);
-        while (*p == ' ' || *p == '-')
-            p++;
-        if (strncmp(p, key, klen) || p[klen] != ':')
-            continue;
-        p += klen + 1;
-        while (*p == ' ')
-            p++;
-        size_t n = strcspn(p, "\r\n");
-        while (n && p[n - 1] == ' ')
-            n--;
-        return xstrndup(p, n);
-    }
-    return NULL;
-}
-
-static void load_kubeconfig(const char *path)
-{
-    struct strbuf text = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        die("cannot open %s: %s", path, strerror(errno));
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_add(&text, buf, n);
-    fclose(f);
-
-    server_url = kubeconfig_value(text.buf, "server");
-    char *ca = kubeconfig_value(text.buf, "certificate-authority-data");
-    char *token = kubeconfig_value(text.buf, "token");
-    if (!server_url || !ca || !token)
-        die("%s: want server, certificate-authority-data and token", path);
-    if (base64_decode(ca, strlen(ca), &ca_pem, NULL) < 0)
-        die("%s: certificate-authority-data is not base64", path);
-    auth_header = xasprintf("Authorization: Bearer %s", token);
-    /* libcurl's GnuTLS backend takes no in-memory CA (CURLOPT_CAINFO_BLOB), so a file. */
-    int fd = mkstemp(ca_file);
-    if (fd < 0)
-        die("cannot create %s: %s", ca_file, strerror(errno));
-    ca_file_made = true;
-    atexit(remove_ca_file);
-    if (write(fd, ca_pem.buf, ca_pem.len) != (ssize_t)ca_pem.len || close(fd) < 0)
-        die("cannot write %s: %s", ca_file, strerror(errno));
-    free(ca);
-    free(token);
-    strbuf_release(&text);
 }
 
 /* --- Connections --- */
@@ -1020,6 +910,7 @@ static int parse_watch_sets(char *arg)
 
 int main(int argc, char **argv)
 {
+    bench_prog = "apiload";
     int opt;
 
     while ((opt = getopt(argc, argv, "+k:c:t:r:N:p:")) != -1) {
@@ -1125,7 +1016,6 @@ int main(int argc, char **argv)
     }
     free(server_url);
     free(auth_header);
-    strbuf_release(&ca_pem);
     curl_global_cleanup();
     return rc;
 }

@@ -50,6 +50,7 @@
 #include "base/alloc.h"
 #include "base/base64.h"
 #include "base/strbuf.h"
+#include "benchlib.h"
 
 #define KEEP_BODY 2048 /* bytes of each answer kept for error messages */
 #define MAX_LINE (8 << 20)
@@ -67,112 +68,16 @@ static double timeout_s = 1800;
 
 /* --- Small helpers --- */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("stsload: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
-
-/* Server CPU time (user + system, all threads) in seconds, through the process CPU clock;
- * 0 without -p. */
+/* Server CPU time in seconds; 0 without -p. */
 static double server_cpu_s(void)
 {
-    clockid_t clk;
-    struct timespec ts;
-    if (!server_pid)
-        return 0;
-    if (clock_getcpuclockid(server_pid, &clk) || clock_gettime(clk, &ts))
-        die("cannot read the CPU clock of process %d: %s", (int)server_pid, strerror(errno));
-    return ts.tv_sec + ts.tv_nsec / 1e9;
+    return process_cpu_s(server_pid);
 }
 
-/* --- The target: URL, CA and token from the kubeconfig --- */
-
-static char *base_url; /* https://HOST:PORT, or http://localhost with -u */
-static char ca_file[] = "/tmp/stsload-ca-XXXXXX";
-static bool ca_file_made;
-static char *auth_header;
-
-static void remove_ca_file(void)
+/* With -u the controllers' unix socket, plain HTTP. */
+static const char *base_url(void)
 {
-    if (ca_file_made)
-        unlink(ca_file);
-}
-
-/* The value after "key:" on a line of the kubeconfig berth writes (one cluster, one user). */
-static char *kubeconfig_value(const char *text, const char *key)
-{
-    size_t klen = strlen(key);
-    const char *line = text;
-    while (*line) {
-        const char *p = line, *eol = strchr(line, '\n');
-        line = eol ? eol + 1 : line + strlen(line);
-        while (*p == ' ' || *p == '-')
-            p++;
-        if (strncmp(p, key, klen) || p[klen] != ':')
-            continue;
-        p += klen + 1;
-        while (*p == ' ')
-            p++;
-        size_t n = strcspn(p, "\r\n");
-        while (n && p[n - 1] == ' ')
-            n--;
-        return xstrndup(p, n);
-    }
-    return NULL;
-}
-
-static void load_kubeconfig(const char *path)
-{
-    struct strbuf text = STRBUF_INIT, pem = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        die("cannot open %s: %s", path, strerror(errno));
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_add(&text, buf, n);
-    fclose(f);
-
-    char *server = kubeconfig_value(text.buf, "server");
-    char *ca = kubeconfig_value(text.buf, "certificate-authority-data");
-    char *token = kubeconfig_value(text.buf, "token");
-    if (!server || !ca || !token)
-        die("%s: want server, certificate-authority-data and token", path);
-    auth_header = xasprintf("Authorization: Bearer %s", token);
-    if (sock_path) {
-        base_url = xstrdup("http://localhost");
-        free(server);
-    } else {
-        base_url = server;
-        if (base64_decode(ca, strlen(ca), &pem, NULL) < 0)
-            die("%s: certificate-authority-data is not base64", path);
-        /* libcurl's GnuTLS backend takes no in-memory CA, so a file. */
-        int fd = mkstemp(ca_file);
-        if (fd < 0)
-            die("cannot create %s: %s", ca_file, strerror(errno));
-        ca_file_made = true;
-        atexit(remove_ca_file);
-        if (write(fd, pem.buf, pem.len) != (ssize_t)pem.len || close(fd) < 0)
-            die("cannot write %s: %s", ca_file, strerror(errno));
-    }
-    free(ca);
-    free(token);
-    strbuf_release(&pem);
-    strbuf_release(&text);
+    return sock_path ? "http://localhost" : server_url;
 }
 
 /* --- Connections --- */
@@ -328,7 +233,7 @@ static json_t *get_json(const char *path)
     json_error_t jerr;
     conn_init(&c);
     curl_easy_setopt(c.h, CURLOPT_WRITEFUNCTION, on_whole_body);
-    conn_request(&c, "GET", xasprintf("%s%s", base_url, path), NULL);
+    conn_request(&c, "GET", xasprintf("%s%s", base_url(), path), NULL);
     long code = conn_result(&c, curl_easy_perform(c.h));
     json_t *v = NULL;
     if (code == 200) {
@@ -348,7 +253,7 @@ static void ensure_namespace(const char *name)
 {
     struct conn c;
     conn_init(&c);
-    conn_request(&c, "POST", xasprintf("%s/api/v1/namespaces", base_url),
+    conn_request(&c, "POST", xasprintf("%s/api/v1/namespaces", base_url()),
                  xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":"
                            "{\"name\":\"%s\"}}",
                            name));
@@ -419,15 +324,15 @@ static bool load_issue(CURLM *m, struct load *l, struct conn *c, bool next)
     }
     if (l->mode == LOAD_CREATE && c->step == 0)
         conn_request(c, "POST",
-                     xasprintf("%s/api/v1/namespaces/%s/persistentvolumeclaims", base_url, ns),
+                     xasprintf("%s/api/v1/namespaces/%s/persistentvolumeclaims", base_url(), ns),
                      claim_body(c->ordinal));
     else if (l->mode == LOAD_RECREATE && c->step == 0)
         conn_request(c, "DELETE",
-                     xasprintf("%s/api/v1/namespaces/%s/pods/%s-%ld?gracePeriodSeconds=0", base_url,
+                     xasprintf("%s/api/v1/namespaces/%s/pods/%s-%ld?gracePeriodSeconds=0", base_url(),
                                ns, set, c->ordinal),
                      NULL);
     else
-        conn_request(c, "POST", xasprintf("%s/api/v1/namespaces/%s/pods", base_url, ns),
+        conn_request(c, "POST", xasprintf("%s/api/v1/namespaces/%s/pods", base_url(), ns),
                      pod_body(c->ordinal));
     curl_multi_add_handle(m, c->h);
     return true;
@@ -623,7 +528,7 @@ static void watch_open(CURLM *m, struct conn *c)
     conn_request(c, "GET",
                  xasprintf("%s%s&watch=1&allowWatchBookmarks=true&timeoutSeconds=3600"
                            "&resourceVersion=%s",
-                           base_url, path, w.rv),
+                           base_url(), path, w.rv),
                  NULL);
     free(path);
     c->established = false;
@@ -774,6 +679,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
+    bench_prog = "stsload";
     int opt;
 
     while ((opt = getopt(argc, argv, "+k:u:c:N:s:n:p:t:")) != -1) {
@@ -828,7 +734,7 @@ int main(int argc, char **argv)
     } else {
         return usage();
     }
-    free(base_url);
+    free(server_url);
     free(auth_header);
     curl_global_cleanup();
     return rc;
