@@ -68,8 +68,8 @@ static double process_cpu_s(pid_t pid)
 
 /* --- The target: URL, CA and token from the kubeconfig --- */
 
-static char *server_url;  /* https://HOST:PORT */
-static char *auth_header; /* "Authorization: Bearer ..." */
+static char *server_url;                              /* https://HOST:PORT */
+static char *auth_header;                             /* "Authorization: Bearer ..." */
 static char ca_file[] = "/tmp/berth-bench-ca-XXXXXX"; /* the CA for libcurl */
 static bool ca_file_made;
 

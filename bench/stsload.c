@@ -328,8 +328,8 @@ static bool load_issue(CURLM *m, struct load *l, struct conn *c, bool next)
                      claim_body(c->ordinal));
     else if (l->mode == LOAD_RECREATE && c->step == 0)
         conn_request(c, "DELETE",
-                     xasprintf("%s/api/v1/namespaces/%s/pods/%s-%ld?gracePeriodSeconds=0", base_url(),
-                               ns, set, c->ordinal),
+                     xasprintf("%s/api/v1/namespaces/%s/pods/%s-%ld?gracePeriodSeconds=0",
+                               base_url(), ns, set, c->ordinal),
                      NULL);
     else
         conn_request(c, "POST", xasprintf("%s/api/v1/namespaces/%s/pods", base_url(), ns),
